@@ -1,0 +1,184 @@
+"""Worker processes for Lambda functions: started cold, kept warm, reaped when idle.
+
+One `FunctionPool` per function holds its idle workers. An invoke takes an idle worker of the
+function's current generation (code and configuration), or starts one (a cold start); a
+worker of an older generation is never reused, so an update takes effect at the next invoke.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from localcloud.lambda_runtime.worker import FRAME
+
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit on a function's init phase
+# Run by path, not as `-m localcloud...`: the handler must not see this project on its path.
+WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
+
+
+@dataclass
+class WorkerSpec:
+    """What a worker needs to start: where the code is and the environment it runs in."""
+
+    generation: str
+    task_root: Path
+    layer_paths: list[Path]
+    environment: dict[str, str]
+
+
+@dataclass
+class InvokeOutcome:
+    ok: bool
+    payload: str  # the JSON answer: the handler's result or Lambda's error object
+    log_lines: list[str]
+    duration_ms: float
+    init_ms: float | None  # set on a cold start
+    max_memory_mb: int
+    timed_out: bool = False
+
+
+class WorkerDied(Exception):
+    """The worker process ended or stopped answering; it has been killed."""
+
+
+@dataclass
+class Worker:
+    spec: WorkerSpec
+    log_stream: str
+    process: subprocess.Popen = field(repr=False)
+    token: str
+    init_ms: float | None = None
+    init_error: dict | None = None
+    last_used: float = field(default_factory=time.monotonic)
+    _buffer: bytes = b""
+
+    @classmethod
+    def start(cls, spec: WorkerSpec, log_stream: str) -> tuple[Worker, list[str]]:
+        """Start a worker and run its init phase; returns it with the init phase's output."""
+        token = secrets.token_hex(8)
+        paths = [str(spec.task_root), *(str(p) for p in spec.layer_paths)]
+        env = {
+            **spec.environment,
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            "LOCALCLOUD_WORKER_TOKEN": token,
+            "PYTHONPATH": os.pathsep.join(paths),
+            "PYTHONUNBUFFERED": "1",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-s", WORKER_SCRIPT],
+            cwd=spec.task_root,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        worker = cls(spec=spec, log_stream=log_stream, process=process, token=token)
+        lines, frame = worker._read_until_frame(time.monotonic() + INIT_TIMEOUT_SECONDS)
+        if frame is None:
+            worker.kill()
+            raise WorkerDied("the function's init phase did not finish in 10 seconds")
+        if frame["ok"]:
+            worker.init_ms = frame["initMs"]
+        else:
+            worker.init_error = frame["error"]
+        return worker, lines
+
+    def invoke(self, request: dict[str, Any], timeout_s: float) -> tuple[dict | None, list[str]]:
+        """Send one invoke; the worker's answer frame (None on timeout) and the output lines."""
+        self.process.stdin.write(json.dumps(request).encode() + b"\n")
+        self.process.stdin.flush()
+        lines, frame = self._read_until_frame(time.monotonic() + timeout_s)
+        self.last_used = time.monotonic()
+        return frame, lines
+
+    def _read_until_frame(self, deadline: float) -> tuple[list[str], dict | None]:
+        """Read output lines until the worker's next frame, or until the deadline."""
+        lines: list[str] = []
+        marker = f"{FRAME}{self.token} ".encode()
+        fd = self.process.stdout.fileno()
+        while True:
+            while b"\n" in self._buffer:
+                raw, self._buffer = self._buffer.split(b"\n", 1)
+                if raw.startswith(marker):
+                    return lines, json.loads(raw[len(marker) :])
+                lines.append(raw.decode(errors="replace"))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return lines, None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                self.kill()
+                if self._buffer:
+                    lines.append(self._buffer.decode(errors="replace"))
+                    self._buffer = b""
+                raise WorkerDied("the function's process exited")
+            self._buffer += chunk
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+
+
+class FunctionPool:
+    """The warm workers of one function, and how many of its invokes are in flight."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.idle: list[Worker] = []
+        self.in_flight = 0
+
+    def take_idle(self, generation: str) -> Worker | None:
+        """An idle worker of this generation; workers of older generations are retired."""
+        with self.lock:
+            stale = [w for w in self.idle if w.spec.generation != generation or not w.alive()]
+            self.idle = [w for w in self.idle if w not in stale]
+            worker = self.idle.pop() if self.idle else None
+        for old in stale:
+            old.kill()
+        return worker
+
+    def give_back(self, worker: Worker, generation: str) -> None:
+        if worker.alive() and worker.spec.generation == generation:
+            with self.lock:
+                self.idle.append(worker)
+        else:
+            worker.kill()
+
+    def reap(self, idle_seconds: float) -> None:
+        now = time.monotonic()
+        with self.lock:
+            old = [w for w in self.idle if now - w.last_used > idle_seconds]
+            self.idle = [w for w in self.idle if w not in old]
+        for worker in old:
+            worker.kill()
+
+    def shutdown(self) -> None:
+        with self.lock:
+            workers, self.idle = self.idle, []
+        for worker in workers:
+            worker.kill()

@@ -1,0 +1,283 @@
+"""Runs a function's handler for an invoke, as the Lambda service does, in a local worker.
+
+This is the orchestration: pick or start a worker, enforce the timeout and concurrency,
+and write what Lambda writes (START/END/REPORT log lines, EMF metrics, AWS/Lambda metrics).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import math
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+
+from localcloud import emf, metrics, seams
+from localcloud.lambda_runtime.codecache import CodeCache
+from localcloud.lambda_runtime.errors import throttled
+from localcloud.lambda_runtime.pool import (
+    FunctionPool,
+    InvokeOutcome,
+    Worker,
+    WorkerDied,
+    WorkerSpec,
+)
+from localcloud.settings import Settings
+
+TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
+
+
+@dataclass
+class InvokeResult:
+    ok: bool
+    payload: bytes
+    log_tail: str  # base64, as X-Amz-Log-Result
+    executed_version: str
+
+
+class LambdaRuntime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.code = CodeCache(settings.data_dir / "lambda")
+        self.pools: dict[str, FunctionPool] = {}
+        self.pools_lock = threading.Lock()
+        self.worker_slots: dict[str, threading.BoundedSemaphore] = {}
+        self.stopping = threading.Event()
+        threading.Thread(target=self._reap_forever, name="lambda-reaper", daemon=True).start()
+
+    # -- public ---------------------------------------------------------------------------
+
+    def invoke(
+        self, function: seams.LambdaFunction, qualifier: str | None, event: object
+    ) -> InvokeResult:
+        key = function.function_arn
+        pool, slots = self._pool(key)
+        reserved = function.reserved_concurrency
+        with pool.lock:
+            if reserved is not None and pool.in_flight >= int(reserved):
+                self._put_metrics(function, {"Throttles": (1, "Count")})
+                raise throttled()
+            pool.in_flight += 1
+            concurrent = pool.in_flight
+        try:
+            # Beyond the local cap on workers per function, invokes queue for a free one.
+            with slots:
+                return self._run(function, qualifier, event, pool, concurrent)
+        finally:
+            with pool.lock:
+                pool.in_flight -= 1
+
+    def shutdown(self) -> None:
+        self.stopping.set()
+        for pool in list(self.pools.values()):
+            pool.shutdown()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _pool(self, key: str) -> tuple[FunctionPool, threading.BoundedSemaphore]:
+        with self.pools_lock:
+            if key not in self.pools:
+                self.pools[key] = FunctionPool()
+                self.worker_slots[key] = threading.BoundedSemaphore(
+                    self.settings.max_workers_per_function
+                )
+            return self.pools[key], self.worker_slots[key]
+
+    def _run(self, function, qualifier, event, pool: FunctionPool, concurrent: int) -> InvokeResult:
+        request_id = str(uuid.uuid4())
+        version = function.version if qualifier in (None, "$LATEST") else str(qualifier)
+        spec = self._worker_spec(function)
+        started_wall = time.time()
+        lines = [f"START RequestId: {request_id} Version: {version}"]
+
+        worker = pool.take_idle(spec.generation)
+        init_ms = None
+        if worker is None:
+            worker, init_lines = Worker.start(spec, _log_stream_name(version))
+            lines[:0] = init_lines  # init output precedes START, as in Lambda's logs
+            init_ms = worker.init_ms
+
+        timeout_s = float(function.timeout)
+        started = time.perf_counter()
+        invoke_wall = time.time()  # the timeout counts from here: init has its own limit
+        timed_out = False
+        if worker.init_error is not None:
+            frame, out = {"ok": False, "error": worker.init_error, "maxRssMb": 0}, []
+            worker.kill()
+        else:
+            request = {
+                "requestId": request_id,
+                "event": event,
+                "deadlineMs": int((invoke_wall + timeout_s) * 1000),
+                "invokedFunctionArn": function.function_arn
+                + (f":{qualifier}" if qualifier else ""),
+                "traceId": _trace_id(),
+            }
+            try:
+                frame, out = worker.invoke(request, timeout_s)
+            except WorkerDied as died:
+                frame, out = None, [str(died)]
+            if frame is None:
+                worker.kill()
+        duration_ms = (time.perf_counter() - started) * 1000
+        lines.extend(out)
+
+        if frame is None:
+            timed_out = True
+            message = f"Task timed out after {timeout_s:.2f} seconds"
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            lines.append(f"{stamp} {request_id} {message}")
+            payload = json.dumps(
+                {
+                    "errorType": "Sandbox.Timedout",
+                    "errorMessage": f"RequestId: {request_id} Error: {message}",
+                }
+            )
+            ok, memory = False, 0
+        else:
+            ok = frame["ok"]
+            payload = (
+                frame["payload"] if ok else json.dumps({**frame["error"], "requestId": request_id})
+            )
+            memory = frame.get("maxRssMb", 0)
+            pool.give_back(worker, spec.generation)
+
+        outcome = InvokeOutcome(ok, payload, lines, duration_ms, init_ms, memory, timed_out)
+        self._record(function, worker.log_stream, request_id, started_wall, outcome, concurrent)
+        tail = _tail(outcome.log_lines)
+        return InvokeResult(ok, payload.encode(), tail, version)
+
+    def _worker_spec(self, function) -> WorkerSpec:
+        """Where the function's code lives, unpacked, and the environment Lambda gives it."""
+        task_root = self.code.unpacked(
+            "code", seams.function_code_sha256(function), seams.function_code_zip(function)
+        )
+        layer_paths = []
+        for _arn, zip_bytes in seams.function_layer_zips(function):
+            folder = self.code.unpacked("layers", hashlib.sha256(zip_bytes).hexdigest(), zip_bytes)
+            # A Python layer's packages sit under python/ (on AWS: /opt/python).
+            layer_paths.append(folder / "python" if (folder / "python").is_dir() else folder)
+        environment = {
+            **_base_environment(),
+            **(function.environment_vars or {}),
+            **self._runtime_environment(function, task_root),
+        }
+        generation = hashlib.sha256(
+            json.dumps(
+                [
+                    seams.function_code_sha256(function),
+                    function.handler,
+                    function.memory_size,
+                    function.timeout,
+                    function.environment_vars,
+                    [str(p) for p in layer_paths],
+                    function.run_time,
+                ],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
+        return WorkerSpec(generation, task_root, layer_paths, environment)
+
+    def _runtime_environment(self, function, task_root) -> dict[str, str]:
+        region = function.region
+        return {
+            "_HANDLER": function.handler or "lambda_function.lambda_handler",
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time or 'python3.11'}",
+            "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": function.version,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": function.logs_group_name,
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "LAMBDA_RUNTIME_DIR": str(task_root),
+            "TZ": ":UTC",
+            # Handlers that call boto3 reach this local cloud, with the function's credentials.
+            "AWS_ENDPOINT_URL": self.settings.endpoint_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+        }
+
+    def _record(
+        self, function, stream, request_id, started_wall, outcome: InvokeOutcome, concurrent
+    ) -> None:
+        """Write the invocation's log lines and the metrics Lambda publishes for it."""
+        billed = max(1, math.ceil(outcome.duration_ms))
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {outcome.duration_ms:.2f} ms\t"
+            f"Billed Duration: {billed} ms\tMemory Size: {function.memory_size} MB\t"
+            f"Max Memory Used: {outcome.max_memory_mb} MB\t"
+        )
+        if outcome.init_ms is not None:
+            report += f"Init Duration: {outcome.init_ms:.2f} ms\t"
+        if outcome.timed_out:
+            report += "Status: timeout"
+        outcome.log_lines += [f"END RequestId: {request_id}", report]
+        now_ms = int(time.time() * 1000)
+        start_ms = int(started_wall * 1000)
+        # Init output and START carry the start time; the rest, the end (events must be in order).
+        start_index = next(
+            i for i, line in enumerate(outcome.log_lines) if line.startswith("START")
+        )
+        events = [
+            {"timestamp": start_ms if i <= start_index else now_ms, "message": line}
+            for i, line in enumerate(outcome.log_lines)
+        ]
+        seams.put_log_events(
+            function.account_id, function.region, function.logs_group_name, stream, events
+        )
+        for line in outcome.log_lines:
+            emf.publish(line, function.account_id, function.region)
+        self._put_metrics(
+            function,
+            {
+                "Invocations": (1, "Count"),
+                "Errors": (0 if outcome.ok else 1, "Count"),
+                "Duration": (outcome.duration_ms, "Milliseconds"),
+                "ConcurrentExecutions": (concurrent, "Count"),
+            },
+        )
+
+    def _put_metrics(self, function, values: dict[str, tuple[float, str]]) -> None:
+        metrics.put(
+            "AWS/Lambda",
+            {"FunctionName": function.function_name},
+            values,
+            function.account_id,
+            function.region,
+        )
+
+    def _reap_forever(self) -> None:
+        while not self.stopping.wait(min(30.0, self.settings.worker_idle_seconds)):
+            for pool in list(self.pools.values()):
+                pool.reap(self.settings.worker_idle_seconds)
+
+
+def _base_environment() -> dict[str, str]:
+    import os
+
+    keep = ("PATH", "LANG", "LC_ALL", "HOME", "SYSTEMROOT", "TMPDIR")
+    return {k: os.environ[k] for k in keep if k in os.environ}
+
+
+def _log_stream_name(version: str) -> str:
+    today = dt.datetime.now(dt.UTC).strftime("%Y/%m/%d")
+    return f"{today}/[{version}]{uuid.uuid4().hex}"
+
+
+def _trace_id() -> str:
+    """An X-Ray trace header, as Lambda sets `_X_AMZN_TRACE_ID` for each invoke."""
+    epoch = f"{int(time.time()):08x}"
+    return f"Root=1-{epoch}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
+
+
+def _tail(lines: list[str]) -> str:
+    text = ("\n".join(lines) + "\n").encode()
+    return base64.b64encode(text[-TAIL_BYTES:]).decode()

@@ -1,0 +1,177 @@
+"""A Lambda execution environment: one process that imports a handler once and serves invokes.
+
+Started by `pool.Worker` with the function's environment, the deployment package as the
+working directory and its layers on `PYTHONPATH`. It speaks a line protocol with its parent:
+invoke requests arrive on stdin as JSON lines; the handler's own output goes to stdout as
+usual, and the worker's answers go to stdout too, as lines that start with a frame marker
+and a per-worker token the handler cannot guess. Sharing one stream keeps the handler's log
+lines and the invocation they belong to in order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+import os
+import resource
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+if __name__ == "__main__":
+    # Run as a script: drop this folder from the path, so handlers import only their own code.
+    sys.path.pop(0)
+
+FRAME = "\x1e"
+TOKEN = os.environ.pop("LOCALCLOUD_WORKER_TOKEN", "")
+
+
+class LambdaContext:
+    """The `context` object a Python handler receives, with Lambda's attribute names."""
+
+    def __init__(self, request: dict[str, Any]) -> None:
+        self.aws_request_id: str = request["requestId"]
+        self.invoked_function_arn: str = request["invokedFunctionArn"]
+        self.function_name = os.environ["AWS_LAMBDA_FUNCTION_NAME"]
+        self.function_version = os.environ["AWS_LAMBDA_FUNCTION_VERSION"]
+        self.memory_limit_in_mb = os.environ["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"]
+        self.log_group_name = os.environ["AWS_LAMBDA_LOG_GROUP_NAME"]
+        self.log_stream_name = os.environ["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms: int = request["deadlineMs"]
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+class _RequestIdFilter(logging.Filter):
+    """Gives every record `aws_request_id`, as the Lambda runtime's log handler does."""
+
+    request_id = ""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.aws_request_id = self.request_id
+        return True
+
+
+def send(message: dict[str, Any]) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    line = f"{FRAME}{TOKEN} {json.dumps(message)}\n".encode()
+    os.write(1, line)
+
+
+def error_payload(error_type: str, message: str, stack: list[str] | None = None) -> dict:
+    return {
+        "errorMessage": message,
+        "errorType": error_type,
+        "requestId": "",
+        "stackTrace": stack or [],
+    }
+
+
+def exception_payload(exc: BaseException) -> dict:
+    stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": "",
+        "stackTrace": stack,
+    }
+
+
+def log_error(payload: dict) -> None:
+    """Print an error the way the Python runtime does: one `[ERROR]` entry with the trace."""
+    trace = "".join(payload.get("stackTrace", []))
+    print(f"[ERROR] {payload['errorType']}: {payload['errorMessage']}", flush=True)
+    if trace:
+        print("Traceback (most recent call last):\n" + trace.rstrip("\n"), flush=True)
+
+
+def load_handler() -> Any:
+    """Import the module named by `_HANDLER` and return its handler, as Lambda's bootstrap does."""
+    module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
+    try:
+        module = importlib.import_module(module_name.replace("/", "."))
+    except SyntaxError as exc:
+        where = f"{Path(exc.filename or '?').name}, line {exc.lineno}"
+        raise InitError(
+            "Runtime.UserCodeSyntaxError",
+            f"Syntax error in module '{module_name}': {exc.msg} ({where})",
+        ) from exc
+    except ImportError as exc:
+        raise InitError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}"
+        ) from exc
+    except Exception as exc:  # module-level code failed: Lambda reports the exception itself
+        raise InitError(type(exc).__name__, str(exc), exception_payload(exc)["stackTrace"]) from exc
+    handler = getattr(module, function_name, None)
+    if handler is None:
+        raise InitError(
+            "Runtime.HandlerNotFound",
+            f"Handler '{function_name}' missing on module '{module_name}'",
+        )
+    return handler
+
+
+class InitError(Exception):
+    def __init__(self, error_type: str, message: str, stack: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.payload = error_payload(error_type, message, stack)
+
+
+def serve() -> None:
+    request_ids = _RequestIdFilter()
+    log_handler = logging.StreamHandler(sys.stdout)
+    log_handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+            "%Y-%m-%dT%H:%M:%S",
+        )
+    )
+    log_handler.addFilter(request_ids)
+    logging.Formatter.converter = time.gmtime
+    logging.getLogger().addHandler(log_handler)
+    logging.getLogger().setLevel(logging.WARNING)
+
+    started = time.perf_counter()
+    try:
+        handler = load_handler()
+    except InitError as exc:
+        log_error(exc.payload)
+        send({"type": "init", "ok": False, "error": exc.payload})
+        return
+    send({"type": "init", "ok": True, "initMs": (time.perf_counter() - started) * 1000})
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        request_ids.request_id = request["requestId"]
+        os.environ["_X_AMZN_TRACE_ID"] = request.get("traceId", "")
+        answer: dict[str, Any] = {"type": "result", "ok": True}
+        try:
+            result = handler(request["event"], LambdaContext(request))
+            try:
+                answer["payload"] = json.dumps(result)
+            except (TypeError, ValueError) as exc:
+                answer = {
+                    "type": "result",
+                    "ok": False,
+                    "error": error_payload(
+                        "Runtime.MarshalError", f"Unable to marshal response: {exc}"
+                    ),
+                }
+        except Exception as exc:  # the handler's failure is the invoke's answer
+            payload = exception_payload(exc)
+            payload["requestId"] = request["requestId"]
+            log_error(payload)
+            answer = {"type": "result", "ok": False, "error": payload}
+        answer["maxRssMb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        send(answer)
+
+
+if __name__ == "__main__":
+    serve()

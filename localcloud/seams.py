@@ -1,0 +1,158 @@
+"""The one module that touches moto's internals.
+
+Everything the local cloud adds to moto (a Lambda runtime, logs and metrics written by the
+platform itself, execution naming, ...) goes through the functions here, so a moto upgrade
+that moves an internal breaks this file and `tests/localcloud/test_seams.py`, nowhere else.
+moto is pinned in requirements.txt for that reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import moto
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.base_backend import BackendDict
+from moto.core.config import default_user_config
+from moto.logs.models import logs_backends
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+
+MOTO_VERSION = "5.2.5"
+ACCOUNT_ID: str = DEFAULT_ACCOUNT_ID
+
+__all__ = [
+    "ACCOUNT_ID",
+    "LambdaBackend",
+    "LambdaFunction",
+    "MotoRequestHandler",
+    "check_moto_version",
+    "configure_moto",
+    "function_code_zip",
+    "layer_code_zip",
+    "lambda_backend",
+    "moto_wsgi_app",
+    "put_log_events",
+    "put_metric_data",
+]
+
+
+def check_moto_version() -> None:
+    """Refuse to run on a moto other than the one these seams were written against."""
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(
+            f"localcloud was written against moto {MOTO_VERSION} but moto {moto.__version__} is "
+            "installed. Run `make install` (or pip install -r requirements.txt) to get the pinned "
+            "version, or update localcloud/seams.py and its tests for the new one."
+        )
+
+
+def configure_moto(lambda_backend_class: type[LambdaBackend]) -> None:
+    """Switch on moto's Step Functions interpreter and swap in our Lambda backend.
+
+    moto picks its Lambda backend in `moto.awslambda.utils.get_backend`: with
+    `use_docker: False` it serves `moto.awslambda_simple.models.lambda_simple_backends`, the
+    extension seam moto itself uses for a Docker-free Lambda. We install our own BackendDict
+    there, so every caller (the Lambda API, Step Functions, SNS) reaches our `invoke`.
+    """
+    import moto.awslambda_simple.models as simple
+
+    default_user_config["lambda"] = {"use_docker": False}
+    default_user_config["stepfunctions"] = {"execute_state_machine": True}
+    simple.lambda_simple_backends = BackendDict(lambda_backend_class, "lambda")
+
+
+def lambda_backend(account_id: str, region: str) -> LambdaBackend:
+    """The Lambda backend moto serves for an account and region (ours, once configured)."""
+    from moto.awslambda.utils import get_backend
+
+    return get_backend(account_id, region)
+
+
+def moto_wsgi_app() -> DomainDispatcherApplication:
+    """moto's own server application, as `moto_server` builds it."""
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def function_code_zip(function: LambdaFunction) -> bytes:
+    """The deployment package (zip bytes) of a function."""
+    return function.code_bytes
+
+
+def function_code_sha256(function: LambdaFunction) -> str:
+    return function.code_sha_256
+
+
+def function_layer_zips(function: LambdaFunction) -> list[tuple[str, bytes]]:
+    """(layer version ARN, zip bytes) for each layer of a function, in order."""
+    backend = lambda_backend(function.account_id, function.region)
+    zips = []
+    for layer in function.layers:
+        version = backend.layers_versions_by_arn(layer["Arn"])
+        zips.append((layer["Arn"], layer_code_zip(version)))
+    return zips
+
+
+def layer_code_zip(layer_version: Any) -> bytes:
+    return layer_version.code_bytes
+
+
+def put_log_events(
+    account_id: str, region: str, group: str, stream: str, events: list[dict[str, Any]]
+) -> None:
+    """Append events ({"timestamp": ms, "message": str}) to a stream, creating both as needed."""
+    backend = logs_backends[account_id][region]
+    backend.ensure_log_group(group)
+    backend.ensure_log_stream(group, stream)
+    backend.put_log_events(group, stream, events)
+
+
+def put_metric_data(
+    account_id: str, region: str, namespace: str, metric_data: list[dict[str, Any]]
+) -> None:
+    """Record datapoints as PutMetricData would (Timestamp a datetime, or now)."""
+    for datum in metric_data:
+        stamp = datum.get("Timestamp")
+        if isinstance(stamp, dt.datetime) and stamp.tzinfo is not None:
+            # moto keeps naive UTC datetimes.
+            datum["Timestamp"] = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    cloudwatch_backends[account_id][region].put_metric_data(namespace, metric_data)
+
+
+@dataclass(frozen=True)
+class ExecutionView:
+    account_id: str
+    region: str
+    arn: str
+    state_machine_arn: str
+    status: str
+    start_date: dt.datetime
+    stop_date: dt.datetime | None
+
+
+def iter_executions() -> Iterator[ExecutionView]:
+    """Every Step Functions execution moto's ASL interpreter (`moto.stepfunctions.parser`) holds."""
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    for account_id, regions in list(stepfunctions_parser_backends.items()):
+        for region, backend in list(regions.items()):
+            for machine in list(backend.state_machines):
+                for execution in list(machine.executions):
+                    status = execution.exec_status.value if execution.exec_status else "RUNNING"
+                    yield ExecutionView(
+                        account_id,
+                        region,
+                        execution.exec_arn,
+                        execution.state_machine_arn,
+                        status,
+                        execution.start_date,
+                        execution.stop_date,
+                    )

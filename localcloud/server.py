@@ -1,0 +1,128 @@
+"""The local cloud's server process: moto's services plus what moto lacks, on one port.
+
+Requests go to moto unless one of our routes claims them (API Gateway invoke URLs, the
+email confirmation link, the health check). Background services (alarm evaluation, metrics
+from Step Functions) run as threads of this process, beside moto's in-memory backends.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from werkzeug.serving import run_simple
+
+from localcloud import seams
+from localcloud.lambda_runtime.backend import LocalLambdaBackend
+from localcloud.lambda_runtime.runtime import LambdaRuntime
+from localcloud.settings import Settings
+from localcloud.stepfunctions import ExecutionMetrics, name_unnamed_execution
+
+WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
+HEALTH_PATH = "/_localcloud/health"
+
+
+class LocalCloudApp:
+    """A WSGI app: our routes first (by path prefix), then moto."""
+
+    def __init__(
+        self, settings: Settings, routes: list[tuple[Callable[[str], bool], WsgiApp]]
+    ) -> None:
+        self.settings = settings
+        self.routes = routes
+        self.moto = seams.moto_wsgi_app()
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == HEALTH_PATH:
+            return self.health(start_response)
+        for matches, app in self.routes:
+            if matches(path):
+                return app(environ, start_response)
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        if target.startswith("AWSStepFunctions.Start"):
+            _rewrite_body(environ, lambda body: name_unnamed_execution(target, body))
+        return self.moto(environ, start_response)
+
+    def health(self, start_response: Callable) -> Iterable[bytes]:
+        body = json.dumps(
+            {
+                "status": "running",
+                "pid": os.getpid(),
+                "endpoint": self.settings.endpoint_url,
+                "region": self.settings.region,
+                "dataDir": str(self.settings.data_dir),
+                "moto": seams.MOTO_VERSION,
+            }
+        ).encode()
+        start_response(
+            "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+        )
+        return [body]
+
+
+def _rewrite_body(environ: dict, change: Callable[[bytes], bytes]) -> None:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    new = change(body)
+    environ["wsgi.input"] = io.BytesIO(new)
+    environ["CONTENT_LENGTH"] = str(len(new))
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
+    """Configure moto and our additions; returns the app and the services to stop at exit."""
+    seams.check_moto_version()
+    # moto's Step Functions interpreter calls Lambda and the other services on this port.
+    os.environ["MOTO_PORT"] = str(settings.port)
+    runtime = LambdaRuntime(settings)
+    LocalLambdaBackend.runtime = runtime
+    seams.configure_moto(LocalLambdaBackend)
+    execution_metrics = ExecutionMetrics()
+    execution_metrics.start()
+    app = LocalCloudApp(settings, routes=[])
+    return app, [runtime, execution_metrics]
+
+
+def serve(settings: Settings) -> None:
+    """Run the server in the foreground until SIGTERM or Ctrl-C."""
+    if port_in_use(settings.host, settings.port):
+        sys.exit(
+            f"Port {settings.port} on {settings.host} is already in use, so the local cloud cannot "
+            "start there. Stop what uses it, or pick another: LOCALCLOUD_PORT=4567 make cloud"
+        )
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app, services = build(settings)
+
+    def stop(signum: int, frame: Any) -> None:
+        for service in services:
+            (getattr(service, "shutdown", None) or service.stop)()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print(
+        f"Local cloud listening on {settings.endpoint_url} (region {settings.region})", flush=True
+    )
+    run_simple(
+        settings.host,
+        settings.port,
+        app,
+        threaded=True,
+        request_handler=seams.MotoRequestHandler,
+    )

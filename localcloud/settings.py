@@ -1,0 +1,50 @@
+"""Where the local cloud listens and keeps its files, from the environment, with defaults.
+
+| variable                    | default        | meaning                                        |
+|-----------------------------|----------------|------------------------------------------------|
+| LOCALCLOUD_HOST             | 127.0.0.1      | loopback address the server binds              |
+| LOCALCLOUD_PORT             | 4566           | port of every service and of the invoke URLs   |
+| LOCALCLOUD_DATA             | .localcloud    | pid file, log, unpacked code, mailboxes        |
+| AWS_DEFAULT_REGION          | us-east-1      | region the CLI prints for clients              |
+| LOCALCLOUD_WORKER_IDLE_S    | 300            | idle Lambda workers are stopped after this     |
+| LOCALCLOUD_MAX_WORKERS      | 16             | workers per function; more invokes queue      |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    data_dir: Path
+    region: str
+    worker_idle_seconds: float
+    max_workers_per_function: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            host=os.environ.get("LOCALCLOUD_HOST", "127.0.0.1"),
+            port=int(os.environ.get("LOCALCLOUD_PORT", "4566")),
+            data_dir=Path(os.environ.get("LOCALCLOUD_DATA", ".localcloud")).resolve(),
+            region=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+            worker_idle_seconds=float(os.environ.get("LOCALCLOUD_WORKER_IDLE_S", "300")),
+            max_workers_per_function=int(os.environ.get("LOCALCLOUD_MAX_WORKERS", "16")),
+        )
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.data_dir / "localcloud.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "localcloud.log"

@@ -1,0 +1,83 @@
+"""Test fixtures shared by every suite: a local cloud that the test session starts and stops."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@dataclass
+class LocalCloud:
+    endpoint_url: str
+    region: str
+    data_dir: Path
+
+    def client(self, service: str):  # noqa: ANN201 - a boto3 client of any service
+        return boto3.client(
+            service,
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def env(self) -> dict[str, str]:
+        """Environment for a subprocess (a notebook, a script) that should use this cloud."""
+        return {
+            **os.environ,
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "LOCALCLOUD_PORT": self.endpoint_url.rsplit(":", 1)[1],
+            "LOCALCLOUD_DATA": str(self.data_dir),
+        }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """A fresh local cloud on a free port, in its own data folder, for this test session."""
+    port = free_port()
+    data_dir = tmp_path_factory.mktemp("localcloud")
+    env = {**os.environ, "LOCALCLOUD_PORT": str(port), "LOCALCLOUD_DATA": str(data_dir)}
+    env.pop("AWS_ENDPOINT_URL", None)
+    with open(data_dir / "server.log", "wb") as log:  # the child keeps its own copy
+        server = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{endpoint}/_localcloud/health", timeout=1).raise_for_status()
+            break
+        except requests.RequestException:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError((data_dir / "server.log").read_text()) from None
+            time.sleep(0.1)
+    yield LocalCloud(endpoint, "us-east-1", data_dir)
+    server.terminate()
+    server.wait(timeout=15)
