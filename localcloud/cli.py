@@ -39,6 +39,7 @@ def client_settings_text(settings: Settings) -> str:
     return (
         f"  export AWS_ENDPOINT_URL={settings.endpoint_url}\n"
         f"  export AWS_DEFAULT_REGION={settings.region}\n"
+        "  export AWS_DISABLE_HOST_PREFIX_INJECTION=true\n"
         "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
     )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 import requests
+from botocore.config import Config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -31,6 +32,9 @@ class LocalCloud:
             region_name=self.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
+            # As AWS_DISABLE_HOST_PREFIX_INJECTION=true does for the workbook: StartSyncExecution
+            # would otherwise call "sync-127.0.0.1".
+            config=Config(inject_host_prefix=False),
         )
 
     def env(self) -> dict[str, str]:
@@ -38,6 +42,7 @@ class LocalCloud:
         return {
             **os.environ,
             "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_DEFAULT_REGION": self.region,
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",

@@ -200,6 +200,8 @@ class LambdaRuntime:
             "TZ": ":UTC",
             # Handlers that call boto3 reach this local cloud, with the function's credentials.
             "AWS_ENDPOINT_URL": self.settings.endpoint_url,
+            # Some APIs (StartSyncExecution) prefix the host name; a loopback address cannot.
+            "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
