@@ -1,0 +1,1 @@
+"""The workbook's shared definitions of the order service stack."""
