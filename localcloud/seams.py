@@ -156,3 +156,39 @@ def iter_executions() -> Iterator[ExecutionView]:
                         execution.start_date,
                         execution.stop_date,
                     )
+
+
+def start_execution_and_wait(
+    account_id: str, region: str, state_machine_arn: str, name: str, execution_input: str
+) -> dict[str, Any]:
+    """Run an execution to its end in moto's ASL interpreter; its DescribeExecution fields.
+
+    moto 5.2.5 has no StartSyncExecution; an Express execution is started as any other and
+    waited for. Raises `SfnClientError` for a missing machine or a Standard one.
+    """
+    import time
+
+    from moto.stepfunctions.responses import get_backend
+
+    backend = get_backend(account_id, region)
+    try:
+        machine = backend.describe_state_machine(state_machine_arn)
+    except Exception as exc:  # moto's own "does not exist" / "invalid ARN" errors
+        raise SfnClientError(getattr(exc, "code", "StateMachineDoesNotExist"), str(exc)) from exc
+    if machine.type != "EXPRESS":
+        raise SfnClientError(
+            "StateMachineTypeNotSupported",
+            "This operation is not supported by this type of state machine",
+        )
+    execution = backend.start_execution(state_machine_arn, name, execution_input)
+    while execution.exec_status is None or execution.exec_status.value == "RUNNING":
+        time.sleep(0.002)
+    described = dict(execution.to_describe_output())
+    described["status"] = execution.exec_status.value
+    return described
+
+
+class SfnClientError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -22,7 +23,11 @@ from localcloud import seams
 from localcloud.lambda_runtime.backend import LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.settings import Settings
-from localcloud.stepfunctions import ExecutionMetrics, name_unnamed_execution
+from localcloud.stepfunctions import (
+    ExecutionMetrics,
+    name_unnamed_execution,
+    start_sync_execution,
+)
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 HEALTH_PATH = "/_localcloud/health"
@@ -46,8 +51,13 @@ class LocalCloudApp:
             if matches(path):
                 return app(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if target.startswith("AWSStepFunctions.Start"):
-            _rewrite_body(environ, lambda body: name_unnamed_execution(target, body))
+        if target == "AWSStepFunctions.StartSyncExecution":
+            status, answer = start_sync_execution(_read_body(environ), _region_of(environ))
+            return _json_response(start_response, status, answer)
+        if target == "AWSStepFunctions.StartExecution":
+            body = name_unnamed_execution(target, _read_body(environ))
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
         return self.moto(environ, start_response)
 
     def health(self, start_response: Callable) -> Iterable[bytes]:
@@ -67,12 +77,25 @@ class LocalCloudApp:
         return [body]
 
 
-def _rewrite_body(environ: dict, change: Callable[[bytes], bytes]) -> None:
+def _read_body(environ: dict) -> bytes:
     length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    new = change(body)
-    environ["wsgi.input"] = io.BytesIO(new)
-    environ["CONTENT_LENGTH"] = str(len(new))
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _region_of(environ: dict) -> str:
+    """The region a SigV4-signed request was signed for (`Credential=key/date/region/...`)."""
+    match = re.search(r"Credential=[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else Settings.from_env().region
+
+
+def _json_response(start_response: Callable, status: int, answer: dict) -> Iterable[bytes]:
+    body = json.dumps(answer, default=str).encode()
+    reason = {200: "OK", 400: "Bad Request"}.get(status, "Error")
+    headers = [("Content-Type", "application/x-amz-json-1.0"), ("Content-Length", str(len(body)))]
+    if "__type" in answer:
+        headers.append(("x-amzn-ErrorType", answer["__type"]))
+    start_response(f"{status} {reason}", headers)
+    return [body]
 
 
 def port_in_use(host: str, port: int) -> bool:

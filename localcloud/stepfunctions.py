@@ -1,15 +1,18 @@
-"""Step Functions additions: unique execution names, and the AWS/States metrics.
+"""Step Functions additions: unique execution names, StartSyncExecution, AWS/States metrics.
 
 moto names an execution started without a `name` "None" (so a second one clashes); AWS
-generates a UUID. And moto publishes no metrics; AWS publishes, per state machine,
-ExecutionsStarted, ExecutionsSucceeded/Failed/TimedOut/Aborted and ExecutionTime.
+generates a UUID. moto has no StartSyncExecution (Express workflows answered synchronously).
+And moto publishes no metrics; AWS publishes, per state machine, ExecutionsStarted,
+ExecutionsSucceeded/Failed/TimedOut/Aborted and ExecutionTime.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import threading
 import uuid
+from typing import Any
 
 from localcloud import metrics, seams
 
@@ -34,6 +37,40 @@ def name_unnamed_execution(target: str, body: bytes) -> bytes:
         return body
     request["name"] = str(uuid.uuid4())
     return json.dumps(request).encode()
+
+
+def start_sync_execution(body: bytes, region: str) -> tuple[int, dict[str, Any]]:
+    """Answer a StartSyncExecution request: (HTTP status, JSON body) as AWS shapes them."""
+    request = json.loads(name_unnamed_execution("AWSStepFunctions.StartSyncExecution", body))
+    try:
+        described = seams.start_execution_and_wait(
+            seams.ACCOUNT_ID,
+            region,
+            request.get("stateMachineArn", ""),
+            request["name"],
+            request.get("input") or "{}",
+        )
+    except seams.SfnClientError as error:
+        return 400, {"__type": error.code, "message": str(error)}
+    started, stopped = described["startDate"], described["stopDate"]
+    answer = {
+        key: described[key]
+        for key in ("executionArn", "stateMachineArn", "name", "status", "input", "output")
+        if key in described
+    }
+    answer.update({k: described[k] for k in ("error", "cause") if described.get(k) is not None})
+    answer["startDate"] = started.timestamp()
+    answer["stopDate"] = stopped.timestamp()
+    answer["inputDetails"] = {"included": True}
+    if "output" in answer:
+        answer["outputDetails"] = {"included": True}
+    elapsed_ms = (stopped - started).total_seconds() * 1000
+    # Express workflows are billed per 100 ms, in 64 MB steps.
+    answer["billingDetails"] = {
+        "billedMemoryUsedInMB": 64,
+        "billedDurationInMilliseconds": max(100, math.ceil(elapsed_ms / 100) * 100),
+    }
+    return 200, answer
 
 
 class ExecutionMetrics:
