@@ -63,8 +63,7 @@ class Cloud:
 
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
-    """The stack's tables (from table_definitions), topic and seed data, plus the environment
-    variables function_environment() would give the functions."""
+    """The stack's tables (from table_definitions), topic and seed data."""
     with mock_aws():
         client = boto3.client("dynamodb")
         for definition in stack.table_definitions(NAMES):
@@ -78,20 +77,25 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         sns = boto3.client("sns")
         topic_arn = sns.create_topic(Name=NAMES.topic)["TopicArn"]
         state_machine_arn = stack.stack_arns(NAMES, REGION, "123456789012")["StateMachineArn"]
-        variables: dict[str, str] = {}
-        for spec in stack.FUNCTIONS:
-            variables.update(stack.function_environment(NAMES, spec, topic_arn, state_machine_arn))
-        for key, value in variables.items():
-            monkeypatch.setenv(key, value)
         yield Cloud(NAMES, dynamodb, sns, topic_arn, state_machine_arn)
 
 
 @pytest.fixture
-def load_app(cloud: Cloud) -> Callable[[str], ModuleType]:
+def load_app(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], ModuleType]:
     """Import lambdas/<folder>/app.py as a fresh module, as a cold start would, so its
-    module-level clients bind to this test's mock."""
+    module-level clients bind to this test's mock. The environment holds exactly what
+    function_environment() gives that function, so a handler reading more fails here."""
+    specs = {spec.folder: spec for spec in stack.FUNCTIONS}
 
     def load(folder: str) -> ModuleType:
+        for spec in stack.FUNCTIONS:
+            for key in spec.environment:
+                monkeypatch.delenv(key, raising=False)
+        variables = stack.function_environment(
+            NAMES, specs[folder], cloud.topic_arn, cloud.state_machine_arn
+        )
+        for key, value in variables.items():
+            monkeypatch.setenv(key, value)
         name = f"{folder}_app_{uuid.uuid4().hex}"
         spec = importlib.util.spec_from_file_location(name, REPO / "lambdas" / folder / "app.py")
         assert spec and spec.loader
