@@ -1,4 +1,9 @@
-"""`python -m localcloud start|stop|status|serve`: run the local cloud in the background."""
+"""`python -m localcloud start|stop|status|serve|exec`: run the local cloud.
+
+start/stop/status manage one cloud in the background (`make cloud`, `make lab`); `serve` runs
+it in the foreground; `exec -- CMD` runs CMD against a fresh, private cloud on a free port
+and stops it afterwards (`make test`, so tests never touch a learner's running cloud).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,10 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -36,12 +43,9 @@ def read_pid(settings: Settings) -> int | None:
 
 
 def client_settings_text(settings: Settings) -> str:
-    return (
-        f"  export AWS_ENDPOINT_URL={settings.endpoint_url}\n"
-        f"  export AWS_DEFAULT_REGION={settings.region}\n"
-        "  export AWS_DISABLE_HOST_PREFIX_INJECTION=true\n"
-        "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing"
-    )
+    env = client_environment(settings)
+    keys = ["AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_DISABLE_HOST_PREFIX_INJECTION"]
+    return "\n".join(f"  export {key}={env[key]}" for key in keys)
 
 
 def start(settings: Settings) -> int:
@@ -124,11 +128,49 @@ def status(settings: Settings) -> int:
     return 0
 
 
+def client_environment(settings: Settings) -> dict[str, str]:
+    """What a client process needs to reach this cloud with plain boto3."""
+    return {
+        "AWS_ENDPOINT_URL": settings.endpoint_url,
+        "AWS_DEFAULT_REGION": settings.region,
+        "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+        "LOCALCLOUD_PORT": str(settings.port),
+        "LOCALCLOUD_DATA": str(settings.data_dir),
+    }
+
+
+def run_with_private_cloud(command: list[str]) -> int:
+    """Start a cloud on a free port in a temporary folder, run `command` against it, stop it."""
+    with tempfile.TemporaryDirectory(prefix="localcloud-") as data_dir:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        os.environ.update(LOCALCLOUD_PORT=str(port), LOCALCLOUD_DATA=data_dir)
+        settings = Settings.from_env()
+        if start(settings) != 0:
+            return 1
+        try:
+            return subprocess.call(command, env={**os.environ, **client_environment(settings)})
+        finally:
+            stop(settings)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m localcloud", description=__doc__)
-    parser.add_argument("command", choices=["start", "stop", "status", "serve"])
+    parser.add_argument("command", choices=["start", "stop", "status", "serve", "exec", "env"])
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="with exec: the command to run")
     args = parser.parse_args(argv)
+    if args.command == "exec":
+        command = args.args[1:] if args.args[:1] == ["--"] else args.args
+        if not command:
+            parser.error("exec needs a command: python -m localcloud exec -- pytest")
+        return run_with_private_cloud(command)
     settings = Settings.from_env()
+    if args.command == "env":  # KEY=VALUE lines, for `env $(python -m localcloud env) CMD`
+        print("\n".join(f"{k}={v}" for k, v in client_environment(settings).items()))
+        return 0
     if args.command == "serve":
         from localcloud.server import serve
 

@@ -25,7 +25,8 @@ class LocalCloud:
     region: str
     data_dir: Path
 
-    def client(self, service: str):  # noqa: ANN201 - a boto3 client of any service
+    def client(self, service: str, **config: object):  # noqa: ANN201 - any service's client
+        """A boto3 client for this cloud; `config` adds botocore Config options (retries...)."""
         return boto3.client(
             service,
             endpoint_url=self.endpoint_url,
@@ -34,7 +35,7 @@ class LocalCloud:
             aws_secret_access_key="testing",
             # As AWS_DISABLE_HOST_PREFIX_INJECTION=true does for the workbook: StartSyncExecution
             # would otherwise call "sync-127.0.0.1".
-            config=Config(inject_host_prefix=False),
+            config=Config(inject_host_prefix=False, **config),
         )
 
     def env(self) -> dict[str, str]:

@@ -1,0 +1,58 @@
+# The workbook's commands. Each creates .venv and installs what it needs on first use.
+#   make lab    start the local cloud and JupyterLab (the workbook)
+#   make test   run every test and every notebook (strict nbval) against a private local cloud
+#   make bench  print the benchmark table
+#   make cloud  start only the local cloud;  make stop  stop the cloud and JupyterLab
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA := .localcloud
+export LOCALCLOUD_PORT ?= 4566
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: install lab cloud stop status test lint bench clean
+
+$(BIN)/.installed: requirements.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(BIN)/.installed node_modules/.installed
+
+cloud: install
+	@$(BIN)/python -m localcloud start
+
+status: install
+	@$(BIN)/python -m localcloud status
+
+# JupyterLab's kernels inherit the local cloud's settings from here; set WORKBOOK_TARGET=aws
+# (and AWS_PROFILE) to build on a real account instead: notebook 00 explains.
+lab: cloud
+	@mkdir -p $(DATA)
+	@echo "Starting JupyterLab (Ctrl-C or 'make stop' to end it)."
+	@env $$($(BIN)/python -m localcloud env) $(BIN)/jupyter lab --notebook-dir=notebooks \
+		--ServerApp.root_dir=notebooks & echo $$! > $(DATA)/jupyter.pid; wait
+
+stop:
+	@if [ -f $(DATA)/jupyter.pid ]; then kill $$(cat $(DATA)/jupyter.pid) 2>/dev/null || true; \
+		rm -f $(DATA)/jupyter.pid; echo "Stopped JupyterLab."; fi
+	@if [ -x $(BIN)/python ]; then $(BIN)/python -m localcloud stop; fi
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install lint
+	$(BIN)/python -m localcloud exec -- $(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python -m localcloud exec -- $(BIN)/python scripts/bench.py
+
+clean: stop
+	rm -rf $(DATA) build out
