@@ -20,6 +20,7 @@ from typing import Any
 from werkzeug.serving import run_simple
 
 from localcloud import seams
+from localcloud.apigateway import InvokeApp, is_invoke_path
 from localcloud.lambda_runtime.backend import LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.settings import Settings
@@ -118,7 +119,9 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     seams.configure_moto(LocalLambdaBackend)
     execution_metrics = ExecutionMetrics()
     execution_metrics.start()
-    app = LocalCloudApp(settings, routes=[])
+    gateway = InvokeApp()
+    app = LocalCloudApp(settings, routes=[(is_invoke_path, gateway)])
+    gateway.services = app  # AWS integrations (Step Functions) call this same app in-process
     return app, [runtime, execution_metrics]
 
 
