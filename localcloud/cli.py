@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-from localcloud.settings import Settings
+from localcloud.settings import Settings, port_in_use
 
 START_TIMEOUT_S = 30.0
 
@@ -49,8 +49,6 @@ def client_settings_text(settings: Settings) -> str:
 
 
 def start(settings: Settings) -> int:
-    from localcloud.server import port_in_use
-
     running = health(settings)
     if running:
         print(

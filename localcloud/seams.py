@@ -295,3 +295,421 @@ def on_apigateway_deployment(callback: Callable[[str, str, str, str], None]) -> 
 
     create_deployment.localcloud_original = create  # type: ignore[attr-defined]
     APIGatewayBackend.create_deployment = create_deployment  # type: ignore[method-assign]
+
+
+# -- SNS --------------------------------------------------------------------------------------
+# moto delivers to SQS, HTTP and Lambda but only records email/email-json, drops SMS and
+# application deliveries, and confirms every subscription at once. `localcloud.mail` gives
+# email a mailbox and AWS's confirmation flow through the hooks installed here.
+
+# Protocols moto does not deliver anywhere; their deliveries go to the `deliver` hook.
+SNS_LOCAL_PROTOCOLS = frozenset({"email", "email-json", "sms", "application", "firehose"})
+SNS_CONFIRMATION_PROTOCOLS = frozenset({"email", "email-json"})  # confirmed by the address
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    account_id: str
+    region: str
+    arn: str
+    topic_arn: str
+    topic_display_name: str
+    protocol: str
+    endpoint: str
+    pending: bool
+
+
+class SnsError(Exception):
+    """Raised by a hook to answer the API call with SNS's InvalidParameter error."""
+
+
+@dataclass(frozen=True)
+class SnsHooks:
+    # A new email/email-json subscription (or a repeated Subscribe of a pending one).
+    subscribed: Callable[[SubscriptionView], None]
+    # A message that passed the subscription's filter policy (message already chosen by
+    # MessageStructure for the protocol): (subscription, message, message_id, subject, attrs).
+    deliver: Callable[[SubscriptionView, str, str, str | None, dict[str, Any] | None], None]
+    # ConfirmSubscription(TopicArn, Token) -> the subscription's ARN; raises SnsError.
+    confirm: Callable[[str, str, str, str], str]
+
+
+def _subscription_view(subscription: Any) -> SubscriptionView:
+    topic = subscription.topic
+    return SubscriptionView(
+        account_id=subscription.account_id,
+        region=topic.sns_backend.region_name,
+        arn=subscription.arn,
+        topic_arn=topic.arn,
+        topic_display_name=topic.display_name or "",
+        protocol=subscription.protocol,
+        endpoint=subscription.endpoint,
+        pending=bool(subscription.attributes.get("PendingConfirmation")),
+    )
+
+
+def install_sns_hooks(hooks: SnsHooks) -> None:
+    """Route SNS's undelivered protocols, subscription and confirmation through `hooks`."""
+    from moto.core.responses import ActionResult
+    from moto.sns.exceptions import SNSInvalidParameter, TopicNotFound
+    from moto.sns.models import SNSBackend, Subscription
+    from moto.sns.responses import SNSResponse
+
+    def original(cls: Any, name: str) -> Any:
+        # Installing again replaces the hooks rather than wrapping the wrappers.
+        method = getattr(cls, name)
+        return getattr(method, "localcloud_original", method)
+
+    subscribe_model = original(SNSBackend, "subscribe")
+    publish_model = original(Subscription, "publish")
+    subscribe_api = original(SNSResponse, "subscribe")
+
+    def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
+        existing = self._find_subscription(topic_arn, endpoint, protocol)
+        subscription = subscribe_model(self, topic_arn, endpoint, protocol)
+        if protocol in SNS_CONFIRMATION_PROTOCOLS:
+            if existing is None:
+                subscription.attributes["PendingConfirmation"] = True
+                subscription.attributes["ConfirmationWasAuthenticated"] = False
+            if subscription.attributes.get("PendingConfirmation"):
+                # AWS sends the confirmation again when a pending address is subscribed again.
+                hooks.subscribed(_subscription_view(subscription))
+        return subscription
+
+    def publish(
+        self: Any,
+        message: str,
+        message_id: str,
+        subject: str | None = None,
+        message_attributes: dict[str, Any] | None = None,
+        group_id: str | None = None,
+        deduplication_id: str | None = None,
+        message_structure: str | None = None,
+    ) -> None:
+        if self.attributes.get("PendingConfirmation"):
+            return  # nothing reaches an unconfirmed subscription
+        if self.protocol not in SNS_LOCAL_PROTOCOLS:
+            publish_model(
+                self,
+                message,
+                message_id,
+                subject=subject,
+                message_attributes=message_attributes,
+                group_id=group_id,
+                deduplication_id=deduplication_id,
+                message_structure=message_structure,
+            )
+            return
+        matcher = self._filter_policy_matcher
+        if matcher is not None and not matcher.matches(message_attributes, message):
+            return
+        if message_structure == "json":
+            message = self._parse_message_structure(message, self.protocol)
+        hooks.deliver(_subscription_view(self), message, message_id, subject, message_attributes)
+
+    def subscribe_response(self: Any) -> Any:
+        result = subscribe_api(self)
+        arn = result.result["SubscriptionArn"]
+        subscription = self.backend.subscriptions.get(arn)
+        wants_arn = str(self._get_param("ReturnSubscriptionArn", False)).lower() == "true"
+        pending = subscription is not None and subscription.attributes.get("PendingConfirmation")
+        if pending and not wants_arn:
+            # AWS's literal answer for a subscription that awaits confirmation.
+            return ActionResult({"SubscriptionArn": "pending confirmation"})
+        return result
+
+    def confirm_subscription(self: Any) -> Any:
+        topic_arn = self._get_param("TopicArn")
+        if topic_arn not in self.backend.topics:
+            raise TopicNotFound
+        try:
+            arn = hooks.confirm(
+                self.current_account, self.region, topic_arn, self._get_param("Token") or ""
+            )
+        except SnsError as error:
+            raise SNSInvalidParameter(str(error)) from None
+        return ActionResult({"SubscriptionArn": arn})
+
+    def listed_arn(self: Any) -> str:
+        # ListSubscriptions(ByTopic) show this instead of the ARN while confirmation is pending.
+        return "PendingConfirmation" if self.attributes.get("PendingConfirmation") else self.arn
+
+    subscribe.localcloud_original = subscribe_model  # type: ignore[attr-defined]
+    publish.localcloud_original = publish_model  # type: ignore[attr-defined]
+    subscribe_response.localcloud_original = subscribe_api  # type: ignore[attr-defined]
+    SNSBackend.subscribe = subscribe  # type: ignore[method-assign]
+    Subscription.publish = publish  # type: ignore[method-assign]
+    SNSResponse.subscribe = subscribe_response  # type: ignore[method-assign]
+    SNSResponse.confirm_subscription = confirm_subscription  # type: ignore[method-assign]
+    Subscription.subscription_arn = property(listed_arn)  # type: ignore[attr-defined]
+
+
+def sns_subscriptions() -> Iterator[SubscriptionView]:
+    """Every subscription in every account and region."""
+    from moto.sns.models import sns_backends
+
+    for _account_id, regions in list(sns_backends.items()):
+        for _region, backend in list(regions.items()):
+            for subscription in list(backend.subscriptions.values()):
+                yield _subscription_view(subscription)
+
+
+def sns_confirm(account_id: str, region: str, arn: str) -> SubscriptionView | None:
+    """Mark a subscription confirmed; None if it no longer exists."""
+    from moto.sns.models import sns_backends
+
+    subscription = sns_backends[account_id][region].subscriptions.get(arn)
+    if subscription is None:
+        return None
+    subscription.attributes["PendingConfirmation"] = False
+    return _subscription_view(subscription)
+
+
+def sns_unsubscribe(account_id: str, region: str, arn: str) -> SubscriptionView | None:
+    """Delete a subscription, as Unsubscribe does; returns what was deleted, if anything."""
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends[account_id][region]
+    subscription = backend.subscriptions.get(arn)
+    if subscription is None:
+        return None
+    backend.unsubscribe(arn)
+    return _subscription_view(subscription)
+
+
+def sns_notification_document(
+    view: SubscriptionView,
+    message: str,
+    message_id: str,
+    subject: str | None,
+    message_attributes: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The signed JSON notification SNS posts to HTTP endpoints (and mails to email-json)."""
+    from moto.sns.models import sns_backends
+
+    subscription = sns_backends[view.account_id][view.region].subscriptions[view.arn]
+    return subscription.get_post_data(
+        message, message_id, subject, message_attributes=message_attributes
+    )
+
+
+def sns_publish(
+    account_id: str,
+    region: str,
+    topic_arn: str,
+    message: str,
+    subject: str | None = None,
+    message_structure: str | None = None,
+) -> str:
+    """Publish to a topic as the Publish API would (filter policies and all); the message id."""
+    from moto.sns.models import sns_backends
+
+    return sns_backends[account_id][region].publish(
+        message, arn=topic_arn, subject=subject, message_structure=message_structure
+    )
+
+
+def sns_direct_sms() -> Iterator[dict[str, str]]:
+    """SMS sent with Publish(PhoneNumber=...), which moto keeps per account and region."""
+    from moto.sns.models import sns_backends
+
+    for account_id, regions in list(sns_backends.items()):
+        for region, backend in list(regions.items()):
+            for message_id, (phone, message) in list(backend.sms_messages.items()):
+                yield {
+                    "accountId": account_id,
+                    "region": region,
+                    "messageId": message_id,
+                    "phoneNumber": phone,
+                    "message": message,
+                }
+
+
+# -- CloudWatch alarms ------------------------------------------------------------------------
+# moto stores alarms and datapoints but never evaluates an alarm, starts alarms in OK (AWS:
+# INSUFFICIENT_DATA), forgets state on PutMetricAlarm of an existing alarm, and has no
+# DescribeAlarmHistory. `localcloud.alarms` evaluates them through the functions here.
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    account_id: str
+    region: str
+    name: str
+    arn: str
+    description: str | None
+    namespace: str | None
+    metric_name: str | None
+    dimensions: dict[str, str]
+    statistic: str | None
+    extended_statistic: str | None
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int | None
+    threshold: float | None
+    comparison_operator: str
+    treat_missing_data: str | None
+    unit: str | None
+    evaluate_low_sample_count_percentile: str | None
+    actions_enabled: bool
+    alarm_actions: tuple[str, ...]
+    ok_actions: tuple[str, ...]
+    insufficient_data_actions: tuple[str, ...]
+    state_value: str
+    state_reason: str
+    state_reason_data: str
+    uses_metric_math: bool  # Metrics (metric math, anomaly bands) or a composite rule
+
+
+@dataclass(frozen=True)
+class Datum:
+    """One PutMetricData value, or one StatisticSet (then `values` is empty)."""
+
+    timestamp: dt.datetime  # aware, UTC
+    dimensions: dict[str, str]
+    unit: str | None
+    values: tuple[float, ...]
+    sum: float
+    minimum: float
+    maximum: float
+    sample_count: float
+
+
+@dataclass(frozen=True)
+class AlarmHooks:
+    # After every state change, whoever made it (evaluator or SetAlarmState):
+    # (alarm as it is now, old state value, old state reason).
+    state_changed: Callable[[AlarmView, str, str], None]
+    # After PutMetricAlarm: (alarm, created) - created is False for an update.
+    configured: Callable[[AlarmView, bool], None]
+    # DescribeAlarmHistory: (account, region, request parameters) -> AlarmHistoryItems.
+    history: Callable[[str, str, dict[str, Any]], list[dict[str, Any]]]
+
+
+def _alarm_view(alarm: Any, account_id: str) -> AlarmView:
+    return AlarmView(
+        account_id=account_id,
+        region=alarm.region_name,
+        name=alarm.name,
+        arn=alarm.alarm_arn,
+        description=alarm.description,
+        namespace=alarm.namespace,
+        metric_name=alarm.metric_name,
+        dimensions={d.name: d.value for d in alarm.dimensions},
+        statistic=alarm.statistic,
+        extended_statistic=alarm.extended_statistic,
+        period=int(alarm.period or 60),
+        evaluation_periods=int(alarm.evaluation_periods or 1),
+        datapoints_to_alarm=int(alarm.datapoints_to_alarm) if alarm.datapoints_to_alarm else None,
+        threshold=float(alarm.threshold) if alarm.threshold is not None else None,
+        comparison_operator=alarm.comparison_operator,
+        treat_missing_data=alarm.treat_missing_data,
+        unit=alarm.unit,
+        evaluate_low_sample_count_percentile=alarm.evaluate_low_sample_count_percentile,
+        actions_enabled=bool(alarm.actions_enabled),
+        alarm_actions=tuple(alarm.alarm_actions or ()),
+        ok_actions=tuple(alarm.ok_actions or ()),
+        insufficient_data_actions=tuple(alarm.insufficient_data_actions or ()),
+        state_value=alarm.state_value,
+        state_reason=alarm.state_reason,
+        state_reason_data=alarm.state_reason_data,
+        uses_metric_math=bool(alarm.metric_data_queries) or alarm.rule is not None,
+    )
+
+
+def _account_of(alarm_arn: str) -> str:
+    return alarm_arn.split(":")[4]
+
+
+def install_alarm_hooks(hooks: AlarmHooks) -> None:
+    """AWS's alarm life cycle on moto's alarms: initial state, kept state, history, actions."""
+    from moto.cloudwatch.models import Alarm, CloudWatchBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    update_state = getattr(Alarm.update_state, "localcloud_original", Alarm.update_state)
+    put_alarm = getattr(
+        CloudWatchBackend.put_metric_alarm,
+        "localcloud_original",
+        CloudWatchBackend.put_metric_alarm,
+    )
+
+    def update(self: Any, reason: str, reason_data: str, state_value: str) -> None:
+        old_value, old_reason = self.state_value, self.state_reason
+        update_state(self, reason, reason_data, state_value)
+        hooks.state_changed(_alarm_view(self, _account_of(self.alarm_arn)), old_value, old_reason)
+
+    def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs["name"] if "name" in kwargs else args[0]
+        previous = self.alarms.get(name)
+        alarm = put_alarm(self, *args, **kwargs)
+        if previous is None:
+            alarm.state_value = "INSUFFICIENT_DATA"
+        else:
+            # AWS leaves the state of an updated alarm alone.
+            for field in ("state_value", "state_reason", "state_reason_data", "history"):
+                setattr(alarm, field, getattr(previous, field))
+            alarm.state_updated_timestamp = previous.state_updated_timestamp
+        hooks.configured(_alarm_view(alarm, self.account_id), previous is None)
+        return alarm
+
+    def describe_alarm_history(self: Any) -> Any:
+        items = hooks.history(self.current_account, self.region, self._get_params())
+        return ActionResult({"AlarmHistoryItems": items})
+
+    update.localcloud_original = update_state  # type: ignore[attr-defined]
+    put_metric_alarm.localcloud_original = put_alarm  # type: ignore[attr-defined]
+    Alarm.update_state = update  # type: ignore[method-assign]
+    CloudWatchBackend.put_metric_alarm = put_metric_alarm  # type: ignore[method-assign]
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history  # type: ignore[attr-defined]
+
+
+def iter_alarms() -> Iterator[AlarmView]:
+    """Every metric and composite alarm in every account and region."""
+    for account_id, regions in list(cloudwatch_backends.items()):
+        for _region, backend in list(regions.items()):
+            for alarm in list(backend.alarms.values()):
+                yield _alarm_view(alarm, account_id)
+
+
+def set_alarm_state(
+    account_id: str, region: str, name: str, state_value: str, reason: str, reason_data: str
+) -> None:
+    """Change an alarm's state as SetAlarmState does (so history and actions follow)."""
+    alarm = cloudwatch_backends[account_id][region].alarms.get(name)
+    if alarm is not None:
+        alarm.update_state(reason, reason_data, state_value)
+
+
+def metric_datums(
+    account_id: str, region: str, namespace: str, metric_name: str, since: dt.datetime
+) -> list[Datum]:
+    """The datapoints of one metric (any dimensions) at or after `since` (aware UTC)."""
+    from moto.cloudwatch.models import MetricAggregatedDatum
+
+    found = []
+    for datum in list(cloudwatch_backends[account_id][region].get_all_metrics()):
+        if datum.namespace != namespace or datum.name != metric_name:
+            continue
+        stamp = datum.timestamp
+        stamp = stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp
+        if stamp < since:
+            continue
+        dimensions = {d.name: d.value for d in datum.dimensions}
+        if isinstance(datum, MetricAggregatedDatum):
+            found.append(
+                Datum(
+                    stamp,
+                    dimensions,
+                    datum.unit,
+                    (),
+                    datum.sum,
+                    datum.min,
+                    datum.max,
+                    datum.sample_count,
+                )
+            )
+        else:
+            value = float(datum.value)
+            found.append(Datum(stamp, dimensions, datum.unit, (value,), value, value, value, 1.0))
+    return found

@@ -12,18 +12,19 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from werkzeug.serving import run_simple
 
-from localcloud import seams
+from localcloud import mail, seams
+from localcloud.alarms import AlarmEvaluator
 from localcloud.apigateway import InvokeApp, is_invoke_path
 from localcloud.lambda_runtime.backend import LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
-from localcloud.settings import Settings
+from localcloud.mail import SnsEmail
+from localcloud.settings import Settings, port_in_use
 from localcloud.stepfunctions import (
     ExecutionMetrics,
     name_unnamed_execution,
@@ -99,16 +100,6 @@ def _json_response(start_response: Callable, status: int, answer: dict) -> Itera
     return [body]
 
 
-def port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return True
-    return False
-
-
 def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     """Configure moto and our additions; returns the app and the services to stop at exit."""
     seams.check_moto_version()
@@ -119,10 +110,15 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     seams.configure_moto(LocalLambdaBackend)
     execution_metrics = ExecutionMetrics()
     execution_metrics.start()
+    sns_email = SnsEmail(settings.endpoint_url, settings.data_dir)
+    sns_email.install()
+    alarm_evaluator = AlarmEvaluator()
+    alarm_evaluator.install()
+    alarm_evaluator.start()
     gateway = InvokeApp()
-    app = LocalCloudApp(settings, routes=[(is_invoke_path, gateway)])
+    app = LocalCloudApp(settings, routes=[(mail.matches, sns_email), (is_invoke_path, gateway)])
     gateway.services = app  # AWS integrations (Step Functions) call this same app in-process
-    return app, [runtime, execution_metrics]
+    return app, [runtime, execution_metrics, alarm_evaluator]
 
 
 def serve(settings: Settings) -> None:

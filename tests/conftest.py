@@ -64,6 +64,7 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     port = free_port()
     data_dir = tmp_path_factory.mktemp("localcloud")
     env = {**os.environ, "LOCALCLOUD_PORT": str(port), "LOCALCLOUD_DATA": str(data_dir)}
+    env["LOCALCLOUD_ALARM_INTERVAL_S"] = "0.5"  # alarm tests wait for evaluations
     env.pop("AWS_ENDPOINT_URL", None)
     with open(data_dir / "server.log", "wb") as log:  # the child keeps its own copy
         server = subprocess.Popen(

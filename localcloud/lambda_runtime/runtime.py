@@ -46,6 +46,7 @@ class LambdaRuntime:
         self.pools: dict[str, FunctionPool] = {}
         self.pools_lock = threading.Lock()
         self.worker_slots: dict[str, threading.BoundedSemaphore] = {}
+        self.specs: dict[str, WorkerSpec] = {}
         self.stopping = threading.Event()
         threading.Thread(target=self._reap_forever, name="lambda-reaper", daemon=True).start()
 
@@ -152,7 +153,31 @@ class LambdaRuntime:
         return InvokeResult(ok, payload.encode(), tail, version)
 
     def _worker_spec(self, function) -> WorkerSpec:
-        """Where the function's code lives, unpacked, and the environment Lambda gives it."""
+        """Where the function's code lives, unpacked, and the environment Lambda gives it.
+
+        Cached by generation (code and configuration), so a warm invoke costs a dict lookup.
+        """
+        generation = hashlib.sha256(
+            json.dumps(
+                [
+                    seams.function_code_sha256(function),
+                    function.handler,
+                    function.memory_size,
+                    function.timeout,
+                    function.environment_vars,
+                    [layer["Arn"] for layer in function.layers],
+                    function.run_time,
+                ],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()
+        spec = self.specs.get(generation)
+        if spec is None:
+            spec = self.specs[generation] = self._new_worker_spec(function, generation)
+        return spec
+
+    def _new_worker_spec(self, function, generation: str) -> WorkerSpec:
         task_root = self.code.unpacked(
             "code", seams.function_code_sha256(function), seams.function_code_zip(function)
         )
@@ -166,21 +191,6 @@ class LambdaRuntime:
             **(function.environment_vars or {}),
             **self._runtime_environment(function, task_root),
         }
-        generation = hashlib.sha256(
-            json.dumps(
-                [
-                    seams.function_code_sha256(function),
-                    function.handler,
-                    function.memory_size,
-                    function.timeout,
-                    function.environment_vars,
-                    [str(p) for p in layer_paths],
-                    function.run_time,
-                ],
-                sort_keys=True,
-                default=str,
-            ).encode()
-        ).hexdigest()
         return WorkerSpec(generation, task_root, layer_paths, environment)
 
     def _runtime_environment(self, function, task_root) -> dict[str, str]:

@@ -252,11 +252,12 @@ def test_concurrent_invokes_get_their_own_workers(lam) -> None:  # noqa: ANN001
 
 def test_reserved_concurrency_throttles(lam, cloud) -> None:  # noqa: ANN001
     name = deploy(lam, ECHO)
+    invoke(lam, name)  # warm, so the invokes below overlap for the whole sleep
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
 
     def call(_: int) -> str:
         try:
-            invoke(lam, name, {"sleep": 0.8})
+            invoke(lam, name, {"sleep": 2})
             return "ok"
         except ClientError as error:
             return error.response["Error"]["Code"]

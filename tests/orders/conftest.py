@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from moto.dynamodb.responses import DynamoHandler
 
 from workbook import stack
 
@@ -64,6 +66,17 @@ class Cloud:
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     """The stack's tables (from table_definitions), topic and seed data."""
+    # DynamoDB applies each request (a transaction included) atomically; moto's in-process
+    # backend checks a condition and writes without a lock, so threads could interleave there.
+    # Serialising its requests keeps the concurrency tests about our conditions, not moto.
+    serial = threading.Lock()
+    call_action = DynamoHandler.call_action
+
+    def one_at_a_time(handler: DynamoHandler) -> Any:
+        with serial:
+            return call_action(handler)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", one_at_a_time)
     with mock_aws():
         client = boto3.client("dynamodb")
         for definition in stack.table_definitions(NAMES):
