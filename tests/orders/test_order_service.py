@@ -10,6 +10,9 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
+# Workflow tasks and refused requests publish no metrics; Powertools warns about each.
+pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publish")
+
 
 class FakeWorkflow:
     """Stands in for the stepfunctions client: start_sync_execution does what a successful or
