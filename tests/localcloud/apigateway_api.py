@@ -70,7 +70,7 @@ CORS_HEADERS = {
 
 
 @dataclass
-class TestApi:
+class ApiUnderTest:
     api_id: str
     name: str
     endpoint_url: str
@@ -86,7 +86,7 @@ class TestApi:
         return f"{self.endpoint_url}/restapis/{self.api_id}/{stage}/_user_request_"
 
 
-def build_api(cloud: Any) -> TestApi:  # cloud: tests.conftest.LocalCloud
+def build_api(cloud: Any) -> ApiUnderTest:  # cloud: tests.conftest.LocalCloud
     apigw, lam, sfn, logs = (
         cloud.client(s) for s in ("apigateway", "lambda", "stepfunctions", "logs")
     )
@@ -102,7 +102,7 @@ def build_api(cloud: Any) -> TestApi:  # cloud: tests.conftest.LocalCloud
     api_name = f"apigw-test-{tag}"
     api_id = apigw.create_rest_api(name=api_name)["id"]
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
-    test = TestApi(
+    test = ApiUnderTest(
         api_id,
         api_name,
         cloud.endpoint_url,

@@ -11,14 +11,14 @@ import uuid
 import pytest
 import requests
 
-from tests.localcloud.apigateway_api import TestApi, build_api
+from tests.localcloud.apigateway_api import ApiUnderTest, build_api
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 GOOD_ORDER = {"customer": "c-1", "items": [{"sku": "Headlight", "quantity": 2}]}
 
 
 @pytest.fixture(scope="module")
-def api(cloud) -> TestApi:  # noqa: ANN001
+def api(cloud) -> ApiUnderTest:  # noqa: ANN001
     return build_api(cloud)
 
 
