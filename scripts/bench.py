@@ -117,12 +117,10 @@ def main() -> None:
     role = set_up(dynamodb, iam)
     payload = json.dumps({"id": "a"})
 
-    cold = [
-        timed(lambda n=create_function(lam, role): lam.invoke(FunctionName=n, Payload=payload), 1)[
-            0
-        ]
-        for _ in range(args.cold)
-    ]
+    cold = []
+    for _ in range(args.cold):  # each a new function, so each first invoke is a cold start
+        fresh = create_function(lam, role)
+        cold += timed(lambda n=fresh: lam.invoke(FunctionName=n, Payload=payload), 1)
     name = create_function(lam, role)
     lam.invoke(FunctionName=name, Payload=payload)
     warm = timed(
