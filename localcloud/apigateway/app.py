@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any
 
 from localcloud import seams
@@ -63,7 +64,11 @@ class InvokeApp:
         except (MappingError, TemplateError) as error:
             # AWS writes these to the execution log only; ours is the server log.
             log.warning("%s %s %s: %s", request.api_id, request.method, request.path, error)
-            call.context["error"]["message"] = str(error)
+            response = _error_response(errors.configuration_error(), call.context)
+        except Exception:
+            # A bug or an unexpected backend error must still answer as API Gateway would,
+            # not with the WSGI server's HTML error page.
+            log.exception("%s %s %s failed", request.api_id, request.method, request.path)
             response = _error_response(errors.configuration_error(), call.context)
         latency_ms = (time.perf_counter() - started) * 1000
         response.headers += [
@@ -210,7 +215,7 @@ def _param(request: GatewayRequest, path_params: dict[str, str], name: str) -> s
 
 
 def _error_response(error: errors.GatewayError, context: dict[str, Any]) -> HttpResponse:
-    context["error"].setdefault("message", error.message)
+    context["error"]["message"] = error.message
     context["error"]["messageString"] = json.dumps(error.message)
     context["error"]["responseType"] = error.error_type
     body = json.dumps({"message": error.message}).encode()
@@ -219,8 +224,6 @@ def _error_response(error: errors.GatewayError, context: dict[str, Any]) -> Http
 
 
 def _reason(status: int) -> str:
-    from http import HTTPStatus
-
     try:
         return HTTPStatus(status).phrase
     except ValueError:

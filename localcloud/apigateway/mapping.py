@@ -28,9 +28,8 @@ class MappingError(Exception):
 def integration_request(integration: dict[str, Any], content_type: str, scope: Scope) -> str:
     """The body sent to the backend: the matching request template rendered, or passed through."""
     templates = integration.get("requestTemplates") or {}
-    template = templates.get(content_type)
     if content_type in templates:
-        return render(template or "", scope)
+        return render(templates[content_type] or "", scope)
     behavior = integration.get("passthroughBehavior") or "WHEN_NO_MATCH"
     if behavior == "NEVER" or (behavior == "WHEN_NO_TEMPLATES" and templates):
         raise errors.unsupported_media_type()
