@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import re
 import signal
@@ -129,6 +130,9 @@ def serve(settings: Settings) -> None:
             "start there. Stop what uses it, or pick another: LOCALCLOUD_PORT=4567 make cloud"
         )
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # One line per request would cost time on every call and grow the log without bound;
+    # warnings and errors still reach it.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app, services = build(settings)
 
     def stop(signum: int, frame: Any) -> None:
