@@ -1,5 +1,7 @@
 """Fixtures for the order service's unit tests: an in-process moto cloud built from
-workbook.stack, each handler loaded fresh inside it, and API Gateway events from events/."""
+workbook.stack, each handler loaded fresh inside it, and API Gateway events from events/.
+
+The fixture is `mock_cloud`, not `cloud`: tests/conftest.py's `cloud` is the real local cloud."""
 
 from __future__ import annotations
 
@@ -64,7 +66,7 @@ class Cloud:
 
 
 @pytest.fixture
-def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+def mock_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     """The stack's tables (from table_definitions), topic and seed data."""
     # DynamoDB applies each request (a transaction included) atomically; moto's in-process
     # backend checks a condition and writes without a lock, so threads could interleave there.
@@ -94,7 +96,7 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
 
 
 @pytest.fixture
-def load_app(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], ModuleType]:
+def load_app(mock_cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], ModuleType]:
     """Import lambdas/<folder>/app.py as a fresh module, as a cold start would, so its
     module-level clients bind to this test's mock. The environment holds exactly what
     function_environment() gives that function, so a handler reading more fails here."""
@@ -105,7 +107,7 @@ def load_app(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], M
             for key in spec.environment:
                 monkeypatch.delenv(key, raising=False)
         variables = stack.function_environment(
-            NAMES, specs[folder], cloud.topic_arn, cloud.state_machine_arn
+            NAMES, specs[folder], mock_cloud.topic_arn, mock_cloud.state_machine_arn
         )
         for key, value in variables.items():
             monkeypatch.setenv(key, value)

@@ -44,8 +44,10 @@ def test_get_inventory_lists_the_seed(app, event, answer, context):
     assert body["nextToken"] is None
 
 
-def test_get_inventory_pages_through_250_items_100_at_a_time(app, cloud, event, answer, context):
-    with cloud.table(cloud.names.inventory_table).batch_writer() as batch:
+def test_get_inventory_pages_through_250_items_100_at_a_time(
+    app, mock_cloud, event, answer, context
+):
+    with mock_cloud.table(mock_cloud.names.inventory_table).batch_writer() as batch:
         for n in range(247):  # + the 3 seed rows = 250
             batch.put_item(Item={"itemId": f"part-{n:04d}", "quantity": n})
     seen, pages, token = [], 0, None

@@ -18,11 +18,11 @@ def app(load_app):
 
 
 @pytest.fixture
-def place(cloud):
+def place(mock_cloud):
     """Write an order as CreateOrder leaves it (stock already taken)."""
 
     def place(order_id="ec6b14fa-d31a-4c83-9fc4-9ee5e62a5c11", status="PLACED", quantity=2):
-        cloud.table(cloud.names.orders_table).put_item(
+        mock_cloud.table(mock_cloud.names.orders_table).put_item(
             Item={
                 "orderId": order_id,
                 "userId": USER,
@@ -32,7 +32,7 @@ def place(cloud):
                 "createdAt": "2025-08-01T07:47:40.123+00:00",
             }
         )
-        inventory = cloud.table(cloud.names.inventory_table)
+        inventory = mock_cloud.table(mock_cloud.names.inventory_table)
         inventory.update_item(
             Key={"itemId": "Headlight"},
             UpdateExpression="SET quantity = quantity - :q",
@@ -44,15 +44,15 @@ def place(cloud):
 
 
 @pytest.fixture
-def inboxes(cloud):
+def inboxes(mock_cloud):
     """One SQS queue per user, subscribed with the filter policy UserService gives emails."""
     sqs = boto3.client("sqs")
     queues = {}
     for user in (USER, OTHER_USER):
         url = sqs.create_queue(QueueName=f"inbox-{user[:8]}")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]
-        cloud.sns.subscribe(
-            TopicArn=cloud.topic_arn,
+        mock_cloud.sns.subscribe(
+            TopicArn=mock_cloud.topic_arn,
             Protocol="sqs",
             Endpoint=arn["QueueArn"],
             Attributes={
@@ -81,12 +81,14 @@ def put(app, event, answer, context):
     return put
 
 
-def stored(cloud, order_id):
-    return cloud.table(cloud.names.orders_table).get_item(Key={"orderId": order_id})["Item"]
+def stored(mock_cloud, order_id):
+    return mock_cloud.table(mock_cloud.names.orders_table).get_item(Key={"orderId": order_id})[
+        "Item"
+    ]
 
 
 def test_use_case_request_ships_the_order_and_mails_only_its_customer(
-    capsys, app, place, cloud, event, answer, context, inboxes
+    capsys, app, place, mock_cloud, event, answer, context, inboxes
 ):
     """The use case's Postman request: PUT /orders with "shipped" in lower case."""
     order_id = place()
@@ -94,7 +96,7 @@ def test_use_case_request_ships_the_order_and_mails_only_its_customer(
     status, body = answer(app.lambda_handler(request, context))
     assert status == 200
     assert body["message"] == "Order updated and customer notified."
-    assert stored(cloud, order_id)["status"] == "SHIPPED"
+    assert stored(mock_cloud, order_id)["status"] == "SHIPPED"
     (mail,) = inboxes(USER)
     assert mail["MessageAttributes"]["userId"] == {"Type": "String", "Value": USER}
     assert mail["Subject"] == "Your order is now shipped"
@@ -104,21 +106,21 @@ def test_use_case_request_ships_the_order_and_mails_only_its_customer(
     assert [m["StatusUpdates"] for m in emf] in ([1], [[1]])
 
 
-def test_placed_shipped_delivered(place, put, cloud):
+def test_placed_shipped_delivered(place, put, mock_cloud):
     order_id = place()
     assert put(order_id, "Shipped")[0] == 200
     assert put(order_id, "DELIVERED")[0] == 200
-    assert stored(cloud, order_id)["status"] == "DELIVERED"
-    assert cloud.stock("Headlight") == 2  # shipping keeps the stock taken
+    assert stored(mock_cloud, order_id)["status"] == "DELIVERED"
+    assert mock_cloud.stock("Headlight") == 2  # shipping keeps the stock taken
 
 
-def test_cancel_returns_the_stock(place, put, cloud, inboxes):
+def test_cancel_returns_the_stock(place, put, mock_cloud, inboxes):
     order_id = place(quantity=2)
-    assert cloud.stock("Headlight") == 2
+    assert mock_cloud.stock("Headlight") == 2
     status, body = put(order_id, "cancelled")
     assert status == 200 and body["order"]["status"] == "CANCELLED"
-    assert cloud.stock("Headlight") == 4
-    assert stored(cloud, order_id)["status"] == "CANCELLED"
+    assert mock_cloud.stock("Headlight") == 4
+    assert stored(mock_cloud, order_id)["status"] == "CANCELLED"
     assert len(inboxes(USER)) == 1
 
 
@@ -136,21 +138,21 @@ def test_cancel_returns_the_stock(place, put, cloud, inboxes):
     ],
 )
 def test_illegal_transitions_are_409_naming_both_states(
-    place, put, cloud, inboxes, current, requested
+    place, put, mock_cloud, inboxes, current, requested
 ):
     order_id = place(status=current)
     status, body = put(order_id, requested.lower())
     assert status == 409
     assert current in body["message"] and requested in body["message"]
-    assert stored(cloud, order_id)["status"] == current
-    assert cloud.stock("Headlight") == 2 and inboxes(USER) == []
+    assert stored(mock_cloud, order_id)["status"] == current
+    assert mock_cloud.stock("Headlight") == 2 and inboxes(USER) == []
 
 
-def test_another_users_order_is_not_found(place, put, cloud, inboxes):
+def test_another_users_order_is_not_found(place, put, mock_cloud, inboxes):
     order_id = place()
     status, body = put(order_id, "shipped", user_id=OTHER_USER)
     assert status == 404 and order_id in body["message"]
-    assert stored(cloud, order_id)["status"] == "PLACED" and inboxes(USER) == []
+    assert stored(mock_cloud, order_id)["status"] == "PLACED" and inboxes(USER) == []
 
 
 def test_unknown_order_is_not_found(put):
@@ -172,13 +174,13 @@ def test_unknown_order_is_not_found(put):
     ],
 )
 def test_invalid_updates_are_400_and_change_nothing(
-    app, place, cloud, event, answer, context, inboxes, body, message
+    app, place, mock_cloud, event, answer, context, inboxes, body, message
 ):
     order_id = place()
     request = event("put_order_by_path", body=body, ORDER_ID=order_id)
     status, answered = answer(app.lambda_handler(request, context))
     assert status == 400 and message in answered["message"]
-    assert stored(cloud, order_id)["status"] == "PLACED" and inboxes(USER) == []
+    assert stored(mock_cloud, order_id)["status"] == "PLACED" and inboxes(USER) == []
 
 
 def test_body_route_needs_an_order_id(app, event, answer, context):
@@ -187,10 +189,10 @@ def test_body_route_needs_an_order_id(app, event, answer, context):
     assert status == 400 and "orderId" in body["message"]
 
 
-def test_concurrent_ship_and_cancel_never_both_apply(place, put, cloud):
+def test_concurrent_ship_and_cancel_never_both_apply(place, put, mock_cloud):
     """For each order, one update wins and the stock matches the winner."""
     order_ids = [place(order_id=f"order-{n}", quantity=1) for n in range(4)]
-    assert cloud.stock("Headlight") == 0
+    assert mock_cloud.stock("Headlight") == 0
     requests = [(order_id, status) for order_id in order_ids for status in ("shipped", "cancelled")]
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda r: (r, put(*r)[0]), requests))
@@ -198,5 +200,5 @@ def test_concurrent_ship_and_cancel_never_both_apply(place, put, cloud):
     for order_id in order_ids:
         codes = sorted(code for (oid, _), code in results if oid == order_id)
         assert codes == [200, 409]
-        cancelled += stored(cloud, order_id)["status"] == "CANCELLED"
-    assert cloud.stock("Headlight") == cancelled
+        cancelled += stored(mock_cloud, order_id)["status"] == "CANCELLED"
+    assert mock_cloud.stock("Headlight") == cancelled
