@@ -189,6 +189,31 @@ def start_execution_and_wait(
     return described
 
 
+def execution_history(account_id: str, region: str, execution_arn: str) -> list[dict[str, Any]]:
+    """GetExecutionHistory's events (Express executions too, which the API refuses on AWS),
+    as plain data: `type` a str, `timestamp` an aware datetime."""
+    from moto.stepfunctions.responses import get_backend
+
+    events = get_backend(account_id, region).get_execution_history(execution_arn)["events"]
+    plain = []
+    for event in events:
+        stamp = event["timestamp"]
+        if isinstance(stamp, str):  # moto's interpreter keeps ISO-8601 text
+            stamp = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        plain.append(
+            {**event, "type": getattr(event["type"], "value", event["type"]), "timestamp": stamp}
+        )
+    return plain
+
+
+def state_machine_logging(account_id: str, region: str, state_machine_arn: str) -> dict[str, Any]:
+    """A state machine's loggingConfiguration ({"level": "OFF"} when none was given)."""
+    from moto.stepfunctions.responses import get_backend
+
+    machine = get_backend(account_id, region).describe_state_machine(state_machine_arn)
+    return machine.loggingConfiguration
+
+
 class SfnClientError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)

@@ -27,7 +27,7 @@ from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.mail import SnsEmail
 from localcloud.settings import Settings, port_in_use
 from localcloud.stepfunctions import (
-    ExecutionMetrics,
+    ExecutionWatcher,
     name_unnamed_execution,
     start_sync_execution,
 )
@@ -109,8 +109,8 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     runtime = LambdaRuntime(settings)
     LocalLambdaBackend.runtime = runtime
     seams.configure_moto(LocalLambdaBackend)
-    execution_metrics = ExecutionMetrics()
-    execution_metrics.start()
+    execution_watcher = ExecutionWatcher()
+    execution_watcher.start()
     sns_email = SnsEmail(settings.endpoint_url, settings.data_dir)
     sns_email.install()
     alarm_evaluator = AlarmEvaluator()
@@ -119,7 +119,7 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     gateway = InvokeApp()
     app = LocalCloudApp(settings, routes=[(mail.matches, sns_email), (is_invoke_path, gateway)])
     gateway.services = app  # AWS integrations (Step Functions) call this same app in-process
-    return app, [runtime, execution_metrics, alarm_evaluator]
+    return app, [runtime, execution_watcher, alarm_evaluator]
 
 
 def serve(settings: Settings) -> None:

@@ -1,14 +1,15 @@
-"""Step Functions additions: unique execution names, StartSyncExecution, AWS/States metrics.
+"""Step Functions additions: unique execution names, StartSyncExecution, metrics and logs.
 
 moto names an execution started without a `name` "None" (so a second one clashes); AWS
 generates a UUID. moto has no StartSyncExecution (Express workflows answered synchronously).
-And moto publishes no metrics; AWS publishes, per state machine, ExecutionsStarted,
-ExecutionsSucceeded/Failed/TimedOut/Aborted and ExecutionTime.
+moto publishes no metrics (AWS: ExecutionsStarted, ExecutionsSucceeded/Failed/TimedOut/Aborted
+and ExecutionTime per state machine) and delivers no execution logs to CloudWatch Logs.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 import uuid
@@ -16,6 +17,7 @@ from typing import Any
 
 from localcloud import metrics, seams
 
+log = logging.getLogger(__name__)
 START_TARGETS = {"AWSStepFunctions.StartExecution", "AWSStepFunctions.StartSyncExecution"}
 FINISHED = {
     "SUCCEEDED": "ExecutionsSucceeded",
@@ -73,8 +75,9 @@ def start_sync_execution(body: bytes, region: str) -> tuple[int, dict[str, Any]]
     return 200, answer
 
 
-class ExecutionMetrics:
-    """Watches executions and puts AWS/States metrics for each start and each end."""
+class ExecutionWatcher:
+    """Watches executions: AWS/States metrics for each start and end, and, for machines with a
+    loggingConfiguration, the execution's events in its CloudWatch Logs group."""
 
     def __init__(self, interval_s: float = 0.25) -> None:
         self.interval_s = interval_s
@@ -82,7 +85,7 @@ class ExecutionMetrics:
         self.stopping = threading.Event()
 
     def start(self) -> None:
-        threading.Thread(target=self._run, name="states-metrics", daemon=True).start()
+        threading.Thread(target=self._run, name="states-watcher", daemon=True).start()
 
     def stop(self) -> None:
         self.stopping.set()
@@ -93,23 +96,74 @@ class ExecutionMetrics:
 
     def scan(self) -> None:
         for execution in seams.iter_executions():
-            arn, status = execution.arn, execution.status
-            account_id, region = execution.account_id, execution.region
-            previous = self.seen.get(arn)
-            if previous == status:
+            previous = self.seen.get(execution.arn)
+            if previous == execution.status:
                 continue
-            self.seen[arn] = status
-            dims = {"StateMachineArn": execution.state_machine_arn}
-            if previous is None:
-                metrics.put(
-                    "AWS/States", dims, {"ExecutionsStarted": (1, "Count")}, account_id, region
-                )
-            if status in FINISHED and execution.stop_date is not None:
-                elapsed_ms = (execution.stop_date - execution.start_date).total_seconds() * 1000
-                metrics.put(
-                    "AWS/States",
-                    dims,
-                    {FINISHED[status]: (1, "Count"), "ExecutionTime": (elapsed_ms, "Milliseconds")},
-                    account_id,
-                    region,
-                )
+            self.seen[execution.arn] = execution.status
+            try:
+                self._put_metrics(execution, first_seen=previous is None)
+                if execution.status in FINISHED and execution.stop_date is not None:
+                    write_execution_log(execution)
+            except Exception:  # one bad execution must not stop the watcher for all others
+                log.exception("could not record execution %s", execution.arn)
+
+    def _put_metrics(self, execution: seams.ExecutionView, first_seen: bool) -> None:
+        where = (execution.account_id, execution.region)
+        dims = {"StateMachineArn": execution.state_machine_arn}
+        if first_seen:
+            metrics.put("AWS/States", dims, {"ExecutionsStarted": (1, "Count")}, *where)
+        if execution.status in FINISHED and execution.stop_date is not None:
+            elapsed_ms = (execution.stop_date - execution.start_date).total_seconds() * 1000
+            values = {
+                FINISHED[execution.status]: (1, "Count"),
+                "ExecutionTime": (elapsed_ms, "Milliseconds"),
+            }
+            metrics.put("AWS/States", dims, values, *where)
+
+
+# Which history events each logging level keeps (AWS: "Log levels" in the Step Functions guide).
+FATAL_EVENTS = {"ExecutionFailed", "ExecutionAborted", "ExecutionTimedOut"}
+
+
+def _kept(event_type: str, level: str) -> bool:
+    if level == "ALL":
+        return True
+    if level == "ERROR":
+        return event_type.endswith(("Failed", "TimedOut", "Aborted"))
+    return level == "FATAL" and event_type in FATAL_EVENTS
+
+
+def write_execution_log(execution: seams.ExecutionView) -> None:
+    """Write a finished execution's events to its machine's log group, as AWS's log lines."""
+    where = (execution.account_id, execution.region)
+    config = seams.state_machine_logging(*where, execution.state_machine_arn)
+    level = config.get("level", "OFF")
+    destinations = config.get("destinations") or []
+    if level == "OFF" or not destinations:
+        return
+    group_arn = destinations[0]["cloudWatchLogsLogGroup"]["logGroupArn"]
+    group = group_arn.split(":log-group:", 1)[1].removesuffix(":*")
+    include_data = config.get("includeExecutionData", False)
+    lines = []
+    for event in seams.execution_history(*where, execution.arn):
+        if not _kept(event["type"], level):
+            continue
+        details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+        if not include_data:
+            details = {k: v for k, v in details.items() if k not in ("input", "output")}
+        stamp_ms = int(event["timestamp"].timestamp() * 1000)
+        document = {
+            "id": str(event["id"]),
+            "type": event["type"],
+            "details": details,
+            "previous_event_id": str(event.get("previousEventId", 0)),
+            "event_timestamp": str(stamp_ms),
+            "execution_arn": execution.arn,
+            "redrive_count": "0",
+        }
+        lines.append({"timestamp": stamp_ms, "message": json.dumps(document, default=str)})
+    if lines:
+        machine = execution.state_machine_arn.rsplit(":", 1)[1]
+        minute = execution.start_date.strftime("%Y-%m-%d-%H-%M")
+        stream = f"states/{machine}/{minute}/{uuid.uuid4().hex[:8]}"
+        seams.put_log_events(*where, group, stream, lines)

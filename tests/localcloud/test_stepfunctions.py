@@ -177,3 +177,35 @@ def test_states_metrics_reach_cloudwatch(cloud, machines) -> None:  # noqa: ANN0
     assert total("ExecutionsStarted") >= 2
     assert total("ExecutionsSucceeded") >= 1 and total("ExecutionsFailed") >= 1
     assert total("ExecutionTime") > 0
+
+
+def test_execution_events_reach_the_log_group_of_a_logged_machine(cloud, machines) -> None:  # noqa: ANN001
+    sfn, logs = cloud.client("stepfunctions"), cloud.client("logs")
+    group = "/aws/vendedlogs/states/orders-logged"
+    logs.create_log_group(logGroupName=group)
+    group_arn = f"arn:aws:logs:us-east-1:123456789012:log-group:{group}:*"
+    definition = sfn.describe_state_machine(stateMachineArn=machines["EXPRESS"])["definition"]
+    arn = sfn.create_state_machine(
+        name="orders-logged",
+        definition=definition,
+        roleArn=ROLE,
+        type="EXPRESS",
+        loggingConfiguration={
+            "level": "ALL",
+            "includeExecutionData": True,
+            "destinations": [{"cloudWatchLogsLogGroup": {"logGroupArn": group_arn}}],
+        },
+    )["stateMachineArn"]
+    done = sfn.start_sync_execution(stateMachineArn=arn, input='{"itemId": "x", "quantity": 1}')
+    deadline = time.monotonic() + 5
+    events: list[dict] = []
+    while not events and time.monotonic() < deadline:
+        events = [
+            json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]
+        ]
+        time.sleep(0.1)
+    assert {e["execution_arn"] for e in events} == {done["executionArn"]}
+    types = [e["type"] for e in events]
+    assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionSucceeded"
+    assert "TaskStateEntered" in types
+    assert json.loads(events[0]["details"]["input"]) == {"itemId": "x", "quantity": 1}
