@@ -55,7 +55,9 @@ def invoke_lambda(uri: str, event: dict[str, Any]) -> tuple[bool, bytes]:
         raise MappingError(f"Invalid Lambda function {function_arn}: {error}") from error
     runtime = LocalLambdaBackend.runtime
     assert runtime is not None, "the local cloud server sets LocalLambdaBackend.runtime"
-    result = runtime.invoke(function, qualifier, event)
+    result = runtime.invoke(
+        function, qualifier, event, (event.get("headers") or {}).get("X-Amzn-Trace-Id")
+    )
     return result.ok, result.payload
 
 

@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
+from localcloud.tracing import new_trace_header
+
 INVOKE_PATH = re.compile(r"^/restapis/([^/]+)/([^/]+)/_user_request_(/.*)?$")
 
 
@@ -81,7 +83,7 @@ def from_environ(environ: dict) -> GatewayRequest:
         method=environ.get("REQUEST_METHOD", "GET").upper(),
         path="/" + "/".join(segments),
         segments=segments,
-        headers=_headers(environ),
+        headers=_with_trace_header(_headers(environ)),
         query=parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True),
         body=body,
         source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
@@ -101,6 +103,13 @@ def _headers(environ: dict) -> list[tuple[str, str]]:
             continue
         headers.append(("-".join(part.capitalize() for part in name.split("_")), value))
     return headers
+
+
+def _with_trace_header(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """API Gateway adds an X-Amzn-Trace-Id to every request that lacks one (tracing on or off)."""
+    if any(name.lower() == "x-amzn-trace-id" for name, _ in headers):
+        return headers
+    return [*headers, ("X-Amzn-Trace-Id", new_trace_header())]
 
 
 def _extended_request_id() -> str:

@@ -49,7 +49,7 @@ class LocalLambdaBackend(LambdaBackend):
                 daemon=True,
             ).start()
             return b""
-        result = runtime.invoke(function, qualifier, event)
+        result = runtime.invoke(function, qualifier, event, headers.get("X-Amzn-Trace-Id"))
         if not result.ok:
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-log-result"] = result.log_tail

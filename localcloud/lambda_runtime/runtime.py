@@ -27,6 +27,7 @@ from localcloud.lambda_runtime.pool import (
     WorkerSpec,
 )
 from localcloud.settings import Settings
+from localcloud.tracing import continue_trace
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
 
@@ -53,8 +54,13 @@ class LambdaRuntime:
     # -- public ---------------------------------------------------------------------------
 
     def invoke(
-        self, function: seams.LambdaFunction, qualifier: str | None, event: object
+        self,
+        function: seams.LambdaFunction,
+        qualifier: str | None,
+        event: object,
+        trace_header: str | None = None,
     ) -> InvokeResult:
+        """Run one invoke; `trace_header` is the caller's X-Amzn-Trace-Id, if any."""
         key = function.function_arn
         pool, slots = self._pool(key)
         reserved = function.reserved_concurrency
@@ -67,7 +73,8 @@ class LambdaRuntime:
         try:
             # Beyond the local cap on workers per function, invokes queue for a free one.
             with slots:
-                return self._run(function, qualifier, event, pool, concurrent)
+                trace = continue_trace(trace_header)
+                return self._run(function, qualifier, event, pool, concurrent, trace)
         finally:
             with pool.lock:
                 pool.in_flight -= 1
@@ -88,7 +95,9 @@ class LambdaRuntime:
                 )
             return self.pools[key], self.worker_slots[key]
 
-    def _run(self, function, qualifier, event, pool: FunctionPool, concurrent: int) -> InvokeResult:
+    def _run(
+        self, function, qualifier, event, pool: FunctionPool, concurrent: int, trace: str
+    ) -> InvokeResult:
         request_id = str(uuid.uuid4())
         version = function.version if qualifier in (None, "$LATEST") else str(qualifier)
         spec = self._worker_spec(function)
@@ -116,7 +125,7 @@ class LambdaRuntime:
                 "deadlineMs": int((invoke_wall + timeout_s) * 1000),
                 "invokedFunctionArn": function.function_arn
                 + (f":{qualifier}" if qualifier else ""),
-                "traceId": _trace_id(),
+                "traceId": trace,
             }
             try:
                 frame, out = worker.invoke(request, timeout_s)
@@ -282,12 +291,6 @@ def _base_environment() -> dict[str, str]:
 def _log_stream_name(version: str) -> str:
     today = dt.datetime.now(dt.UTC).strftime("%Y/%m/%d")
     return f"{today}/[{version}]{uuid.uuid4().hex}"
-
-
-def _trace_id() -> str:
-    """An X-Ray trace header, as Lambda sets `_X_AMZN_TRACE_ID` for each invoke."""
-    epoch = f"{int(time.time()):08x}"
-    return f"Root=1-{epoch}-{uuid.uuid4().hex[:24]};Parent={uuid.uuid4().hex[:16]};Sampled=0"
 
 
 def _tail(lines: list[str]) -> str:
