@@ -132,6 +132,7 @@ def place_order(request: dict[str, Any]) -> dict[str, Any]:
         logger.info("Order placed")
         return json.loads(execution["output"])["order"]
 
+    # OrdersRejected: valid requests the workflow refused; OutOfStock is the stock-only share.
     metrics.add_metric(name="OrdersRejected", unit=MetricUnit.Count, value=1)
     if execution.get("error") == "ItemUnavailable":
         metrics.add_metric(name="OutOfStock", unit=MetricUnit.Count, value=1)
