@@ -37,7 +37,7 @@ lab: cloud
 	@mkdir -p $(DATA)
 	@echo "Starting JupyterLab (Ctrl-C or 'make stop' to end it)."
 	@env $$($(BIN)/python -m localcloud env) $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
-		& echo $$! > $(DATA)/jupyter.pid; wait
+		$$([ "$$(id -u)" = 0 ] && echo --allow-root) & echo $$! > $(DATA)/jupyter.pid; wait
 
 stop:
 	@if [ -f $(DATA)/jupyter.pid ]; then kill $$(cat $(DATA)/jupyter.pid) 2>/dev/null || true; \
