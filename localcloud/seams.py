@@ -245,6 +245,7 @@ def rest_api_config(account_id: str, region: str, api_id: str) -> dict[str, Any]
     config = {
         "id": api.id,
         "name": api.name,
+        "description": api.description,
         "apiKeySource": api.api_key_source,
         "binaryMediaTypes": list(api.binaryMediaTypes),
         "resources": [resource.to_dict() for resource in list(api.resources.values())],
@@ -263,6 +264,17 @@ def rest_api_stage(account_id: str, region: str, api_id: str, stage: str) -> dic
 
     api = apigateway_backends[account_id][region].apis.get(api_id)
     found = api.stages.get(stage) if api else None
+    return found.to_json() if found else None
+
+
+def rest_api_deployment(
+    account_id: str, region: str, api_id: str, deployment_id: str
+) -> dict[str, Any] | None:
+    """The deployment as GetDeployment shows it (id, description, createdDate in epoch s)."""
+    from moto.apigateway.models import apigateway_backends
+
+    api = apigateway_backends[account_id][region].apis.get(api_id)
+    found = api.deployments.get(deployment_id) if api else None
     return found.to_json() if found else None
 
 

@@ -22,6 +22,7 @@ from werkzeug.serving import run_simple
 from localcloud import mail, seams
 from localcloud.alarms import AlarmEvaluator
 from localcloud.apigateway import InvokeApp, is_invoke_path
+from localcloud.apigateway.export import ExportApp, is_oas30_export_path
 from localcloud.lambda_runtime.backend import LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.mail import SnsEmail
@@ -117,7 +118,13 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     alarm_evaluator.install()
     alarm_evaluator.start()
     gateway = InvokeApp()
-    app = LocalCloudApp(settings, routes=[(mail.matches, sns_email), (is_invoke_path, gateway)])
+    routes = [
+        (mail.matches, sns_email),
+        (is_invoke_path, gateway),
+        # GetExport as OpenAPI 3 (moto answers Swagger 2 only), from the same snapshots.
+        (is_oas30_export_path, ExportApp(gateway.deployments)),
+    ]
+    app = LocalCloudApp(settings, routes=routes)
     gateway.services = app  # AWS integrations (Step Functions) call this same app in-process
     return app, [runtime, execution_watcher, alarm_evaluator]
 

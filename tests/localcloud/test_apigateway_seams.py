@@ -86,3 +86,15 @@ def test_keys_and_usage_plans(apigw) -> None:  # noqa: ANN001
         (plan["id"], [{"apiId": api_id, "stage": "dev"}], 5)
     ]
     assert seams.api_key_by_value(seams.ACCOUNT_ID, "eu-west-1", "other") is None
+
+
+def test_deployment_and_api_description(apigw) -> None:  # noqa: ANN001
+    api_id = apigw.create_rest_api(name="shop", description="pets and toys")["id"]
+    mock_method(apigw, api_id, "pets")
+    created = apigw.create_deployment(restApiId=api_id, stageName="dev", description="first")
+    found = seams.rest_api_deployment(seams.ACCOUNT_ID, "eu-west-1", api_id, created["id"])
+    assert (found["id"], found["description"]) == (created["id"], "first")
+    assert found["createdDate"] == int(created["createdDate"].timestamp())
+    assert seams.rest_api_deployment(seams.ACCOUNT_ID, "eu-west-1", api_id, "nope") is None
+    config = seams.rest_api_config(seams.ACCOUNT_ID, "eu-west-1", api_id)
+    assert config["description"] == "pets and toys"
