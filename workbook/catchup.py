@@ -1,0 +1,114 @@
+"""Catch up: find which earlier notebooks' resources are missing, and run those notebooks.
+
+A learner may open notebook 04 on a fresh cloud (or after the cloud restarted and forgot
+everything). Each step is checked by looking its resources up by name; missing steps are run
+headless, from their own .ipynb files, so catching up does exactly what the notebooks do.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import boto3
+from botocore.exceptions import ClientError
+
+from workbook import headless, lookup, names, stack
+from workbook.session import Session
+
+# What each service calls "no such resource".
+NOT_FOUND = {
+    "ResourceNotFoundException",  # DynamoDB, Lambda
+    "NotFound",  # SNS
+    "NotFoundException",  # API Gateway
+    "StateMachineDoesNotExist",  # Step Functions
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    number: str
+    builds: str
+    done: Callable[[Session], bool]
+
+    @property
+    def notebook(self) -> str:
+        return headless.notebook(self.number).name
+
+
+def _exists(call: Callable[[], object]) -> bool:
+    try:
+        call()
+    except ClientError as error:
+        code = error.response["Error"]["Code"]
+        if code in NOT_FOUND:
+            return False
+        raise
+    return True
+
+
+def _tables(s: Session) -> bool:
+    dynamodb = boto3.client("dynamodb")
+    tables = [t["TableName"] for t in stack.table_definitions(s.names)]
+    return all(_exists(lambda t=t: dynamodb.describe_table(TableName=t)) for t in tables)
+
+
+def _functions(s: Session) -> bool:
+    lam = boto3.client("lambda")
+    functions = [s.names.function_name(spec) for spec in stack.FUNCTIONS]
+    return all(_exists(lambda f=f: lam.get_function(FunctionName=f)) for f in functions)
+
+
+def _topic(s: Session) -> bool:
+    sns = boto3.client("sns")
+    return _exists(lambda: sns.get_topic_attributes(TopicArn=s.arns["TopicArn"]))
+
+
+def _workflow(s: Session) -> bool:
+    sfn = boto3.client("stepfunctions")
+    return _exists(lambda: sfn.describe_state_machine(stateMachineArn=s.arns["StateMachineArn"]))
+
+
+def _api(s: Session) -> bool:
+    apigateway = boto3.client("apigateway")
+    api_id = lookup.rest_api_id(apigateway, s.names.api)
+    return api_id is not None and _exists(
+        lambda: apigateway.get_stage(restApiId=api_id, stageName=names.STAGE)
+    )
+
+
+STEPS = [
+    Step("01", "the tables", _tables),
+    Step("02", "the functions", _functions),
+    Step("03", "the topic", _topic),
+    Step("04", "the workflow", _workflow),
+    Step("05", "the API", _api),
+]
+
+
+def missing_steps(session: Session, before: str) -> list[Step]:
+    """The steps numbered below `before` whose resources are not all there."""
+    return [step for step in STEPS if step.number < before and not step.done(session)]
+
+
+def report(session: Session, before: str) -> list[Step]:
+    """Print what is missing before notebook `before`, and return it for `catch_up`."""
+    missing = missing_steps(session, before)
+    if not missing:
+        print("Earlier steps: all done.")
+    for step in missing:
+        print(f"Missing {step.builds}: run {step.notebook} (the next cell can do it for you).")
+    return missing
+
+
+def catch_up(session: Session, missing: list[Step]) -> None:
+    """Run the missing steps' notebooks in order, headless, with this session's prefix."""
+    if not missing:
+        print("Nothing to catch up.")
+    env = {**os.environ, "WORKBOOK_PREFIX": session.prefix}
+    for step in missing:
+        print(f"Running {step.notebook} ...", flush=True)
+        headless.run(headless.notebook(step.number), env=env)
+    if missing:
+        print("Caught up.")

@@ -1,0 +1,127 @@
+"""pandas views for notebooks: a table's items, functions' REPORT lines, an execution's history.
+
+Each view sorts its rows and picks its columns, so the same state always prints the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import boto3
+import pandas as pd
+
+POLL_S = 0.2
+REPORT_FIELD = re.compile(r"([A-Za-z][A-Za-z ]*?): ([\d.]+) (ms|MB)")
+
+
+def scan_frame(table_name: str, **scan: Any) -> pd.DataFrame:
+    """Every item of a table (all pages of a Scan, with optional Scan arguments such as
+    FilterExpression), key columns first, sorted by the key."""
+    table = boto3.resource("dynamodb").Table(table_name)
+    keys = [k["AttributeName"] for k in table.key_schema]
+    items: list[dict[str, Any]] = []
+    while True:
+        page = table.scan(**scan)
+        items += [{k: _plain(v) for k, v in item.items()} for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    frame = pd.DataFrame(items)
+    if frame.empty:
+        return pd.DataFrame(columns=keys)
+    others = sorted(c for c in frame.columns if c not in keys)
+    return frame[keys + others].sort_values(keys, ignore_index=True)
+
+
+def _plain(value: Any) -> Any:
+    """DynamoDB numbers arrive as Decimal; show whole numbers as int."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def report_frame(
+    function_names: Iterable[str], since: datetime, timeout_s: float = 60
+) -> pd.DataFrame:
+    """The newest REPORT line each function wrote to CloudWatch Logs since `since`.
+
+    Lambda writes one REPORT line per invocation, after the handler returns. On AWS logs
+    arrive a few seconds late, so this polls until every function has one.
+    """
+    logs = boto3.client("logs")
+    start_ms = int(since.timestamp() * 1000)
+    deadline = time.monotonic() + timeout_s
+    rows = []
+    for name in function_names:
+        while True:
+            line = _newest_report(logs, f"/aws/lambda/{name}", start_ms)
+            if line or time.monotonic() > deadline:
+                break
+            time.sleep(POLL_S)
+        if line is None:
+            raise TimeoutError(f"no REPORT line from {name} within {timeout_s:.0f} s")
+        rows.append({"function": name, **_report_fields(line)})
+    return pd.DataFrame(rows)
+
+
+def _newest_report(logs: Any, group: str, start_ms: int) -> str | None:
+    newest: tuple[int, str] | None = None
+    for page in logs.get_paginator("filter_log_events").paginate(
+        logGroupName=group, startTime=start_ms, filterPattern='"REPORT RequestId"'
+    ):
+        for event in page["events"]:
+            if newest is None or event["timestamp"] >= newest[0]:
+                newest = (event["timestamp"], event["message"])
+    return newest[1] if newest else None
+
+
+def _report_fields(line: str) -> dict[str, Any]:
+    """`Duration: 1.2 ms  Billed Duration: 2 ms  Memory Size: 256 MB  Max Memory Used: 80 MB`.
+
+    Init Duration is left out: it appears only when the invocation started a new execution
+    environment (a cold start), which depends on what ran before.
+    """
+    fields = {name: f"{value} {unit}" for name, value, unit in REPORT_FIELD.findall(line)}
+    return {
+        "memory (MB)": int(fields["Memory Size"].split()[0]),
+        "duration": fields["Duration"],
+        "billed": fields["Billed Duration"],
+        "max used": fields["Max Memory Used"],
+    }
+
+
+def history_frame(events: list[dict[str, Any]]) -> pd.DataFrame:
+    """A Standard execution's history (GetExecutionHistory events) as one row per event:
+    its id, type, the state it belongs to and the detail worth reading."""
+    rows = []
+    entered: dict[int, str] = {}  # event id -> name of the state it happened in
+    for event in sorted(events, key=lambda e: e["id"]):
+        state = _state_name(event)
+        if state is None and not event["type"].startswith("Execution"):
+            state = entered.get(event.get("previousEventId", 0), "")  # a task's events
+        entered[event["id"]] = state = state or ""
+        rows.append(
+            {"id": event["id"], "type": event["type"], "state": state, "detail": _detail(event)}
+        )
+    return pd.DataFrame(rows, columns=["id", "type", "state", "detail"])
+
+
+def _state_name(event: dict[str, Any]) -> str | None:
+    for key in ("stateEnteredEventDetails", "stateExitedEventDetails"):
+        if key in event:
+            return event[key]["name"]
+    return None
+
+
+def _detail(event: dict[str, Any]) -> str:
+    details = next((v for k, v in event.items() if k.endswith("EventDetails")), {})
+    if "error" in details:
+        return details["error"]
+    if "resource" in details:  # a task: which service API it calls
+        return f"{details.get('resourceType', '')}:{details['resource']}"
+    return ""
