@@ -23,7 +23,14 @@ CELL_TIMEOUT_S = 300
 
 
 class NotebookFailed(RuntimeError):
-    """A cell raised; the message names the notebook and ends with the cell's error."""
+    """A cell raised; the message names the notebook and ends with the cell's error.
+
+    `document` is the notebook as far as it ran, with the failing cell's traceback.
+    """
+
+    def __init__(self, message: str, document: NotebookNode) -> None:
+        super().__init__(message)
+        self.document = document
 
 
 def notebooks() -> list[Path]:
@@ -51,11 +58,13 @@ def run(path: Path, env: Mapping[str, str] | None = None) -> NotebookNode:
         timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
+        # Errors only: ipykernel warns on every start that its local TCP is unencrypted.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     try:
         client.execute(env=dict(os.environ if env is None else env))
     except CellExecutionError as error:
-        raise NotebookFailed(f"{path.name} failed:\n{error}") from None
+        raise NotebookFailed(f"{path.name} failed:\n{error}", document) from None
     return document
 
 

@@ -81,7 +81,10 @@ def open_session(*, echo: bool = True) -> Session:
         names = stack.StackNames.for_prefix(prefix)
     except ValueError as error:
         raise WorkbookSetupError(f"WORKBOOK_PREFIX: {error}") from None
-    region = boto3.session.Session().region_name
+    try:
+        region = boto3.session.Session().region_name
+    except BotoCoreError as error:  # e.g. AWS_PROFILE names no profile
+        raise WorkbookSetupError(f"AWS configuration: {error}") from None
     if not region:
         raise WorkbookSetupError("No AWS region: set AWS_DEFAULT_REGION (e.g. eu-west-1).")
     identity = _caller_identity(target)

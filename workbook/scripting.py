@@ -1,0 +1,82 @@
+"""What scripts/deploy, teardown and run-workbook share: options, the target check, runs.
+
+Each script opens the target first, so a stopped local cloud or missing AWS credentials is
+reported in one line before any notebook starts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from workbook import headless
+from workbook.session import DEFAULT_PREFIX, Session, WorkbookSetupError, open_session
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
+
+OUT_DIR = headless.NOTEBOOKS_DIR.parent / "out"
+
+
+def parser(description: str) -> argparse.ArgumentParser:
+    """An argument parser with the options every script has: --prefix and --target."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--prefix",
+        default=os.environ.get("WORKBOOK_PREFIX", DEFAULT_PREFIX),
+        help="start of every resource name (default: $WORKBOOK_PREFIX or %(default)s)",
+    )
+    parser.add_argument(
+        "--target",
+        choices=["local", "aws"],
+        default=os.environ.get("WORKBOOK_TARGET", "local"),
+        help="the local cloud (AWS_ENDPOINT_URL, default port 4566) or AWS (AWS_PROFILE); "
+        "default: $WORKBOOK_TARGET or %(default)s",
+    )
+    return parser
+
+
+def open_target(args: argparse.Namespace) -> Session:
+    """The session for the options; exits with the fix if the target cannot be reached."""
+    # The notebooks' kernels inherit this environment, so they build where the script says.
+    os.environ["WORKBOOK_PREFIX"] = args.prefix
+    os.environ["WORKBOOK_TARGET"] = args.target
+    try:
+        session = open_session(echo=False)
+    except WorkbookSetupError as error:
+        sys.exit(f"error: {error}")
+    where = session.endpoint_url or f"AWS account {session.account_id}"
+    print(f"target {where}, region {session.region}, prefix {session.prefix}")
+    return session
+
+
+def run_notebooks(paths: Iterable[Path], save_to: Path | None = None) -> None:
+    """Run notebooks in order; with `save_to`, keep each executed copy and its HTML there.
+
+    Exits non-zero at the first failure, naming the notebook and cell.
+    """
+    for path in paths:
+        print(f"running {path.name} ...", end=" ", flush=True)
+        started = time.monotonic()
+        try:
+            document = headless.run(path)
+        except headless.NotebookFailed as failure:
+            print("failed")
+            if save_to:
+                _save(failure.document, save_to / path.name)
+            sys.exit(f"error: {failure}")
+        print(f"done in {time.monotonic() - started:.1f} s")
+        if save_to:
+            _save(document, save_to / path.name)
+
+
+def _save(document: NotebookNode, path: Path) -> None:
+    headless.save(document, path)
+    headless.save_html(document, path.with_suffix(".html"))
