@@ -30,6 +30,9 @@ from localcloud.settings import Settings
 from localcloud.tracing import continue_trace
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
+# How long an invoke waits for one of the function's capped workers before it runs on an
+# extra one (see `invoke`).
+SLOT_WAIT_S = 1.0
 
 
 @dataclass
@@ -71,10 +74,19 @@ class LambdaRuntime:
             pool.in_flight += 1
             concurrent = pool.in_flight
         try:
-            # Beyond the local cap on workers per function, invokes queue for a free one.
-            with slots:
+            # Beyond the local cap on workers per function, an invoke waits a moment for a
+            # free one, then runs on an extra worker that is not kept warm. Waiting longer
+            # could deadlock: an invoke that waits for a workflow which invokes this same
+            # function (OrderService and its CreateOrder task) holds a worker, and with every
+            # worker held so, the nested invokes would queue behind their own callers. AWS
+            # (1,000 concurrent executions by default) never gets there.
+            capped = slots.acquire(timeout=SLOT_WAIT_S)
+            try:
                 trace = continue_trace(trace_header)
-                return self._run(function, qualifier, event, pool, concurrent, trace)
+                return self._run(function, qualifier, event, pool, concurrent, trace, capped)
+            finally:
+                if capped:
+                    slots.release()
         finally:
             with pool.lock:
                 pool.in_flight -= 1
@@ -96,7 +108,14 @@ class LambdaRuntime:
             return self.pools[key], self.worker_slots[key]
 
     def _run(
-        self, function, qualifier, event, pool: FunctionPool, concurrent: int, trace: str
+        self,
+        function,
+        qualifier,
+        event,
+        pool: FunctionPool,
+        concurrent: int,
+        trace: str,
+        keep_warm: bool,
     ) -> InvokeResult:
         request_id = str(uuid.uuid4())
         version = function.version if qualifier in (None, "$LATEST") else str(qualifier)
@@ -154,7 +173,10 @@ class LambdaRuntime:
                 frame["payload"] if ok else json.dumps({**frame["error"], "requestId": request_id})
             )
             memory = frame.get("maxRssMb", 0)
-            pool.give_back(worker, spec.generation)
+            if keep_warm:
+                pool.give_back(worker, spec.generation)
+            else:
+                worker.kill()
 
         outcome = InvokeOutcome(ok, payload, lines, duration_ms, init_ms, memory, timed_out)
         self._record(function, worker.log_stream, request_id, started_wall, outcome, concurrent)

@@ -250,6 +250,27 @@ def test_concurrent_invokes_get_their_own_workers(lam) -> None:  # noqa: ANN001
     assert len(pids) == 4
 
 
+def test_invokes_waiting_on_their_own_nested_invokes_beyond_the_cap_finish(lam) -> None:  # noqa: ANN001
+    """Every capped worker held by an invoke that waits for a nested invoke of the same
+    function (OrderService waiting for a workflow that runs its CreateOrder): the nested ones
+    run on extra workers instead of queueing behind their callers for ever."""
+    source = """
+    import json, os, boto3
+    lam = boto3.client("lambda")
+    def lambda_handler(event, context):
+        if event.get("nested"):
+            return "inner"
+        answer = lam.invoke(FunctionName=os.environ["AWS_LAMBDA_FUNCTION_NAME"],
+                            Payload=json.dumps({"nested": True}))
+        return json.loads(answer["Payload"].read())
+    """
+    name = deploy(lam, source, Timeout=60)
+    callers = 20  # more than LOCALCLOUD_MAX_WORKERS (16), each holding a worker while it waits
+    with ThreadPoolExecutor(callers) as pool:
+        results = list(pool.map(lambda _: invoke(lam, name), range(callers)))
+    assert [result for _, result in results] == ["inner"] * callers
+
+
 def test_reserved_concurrency_throttles(lam, cloud) -> None:  # noqa: ANN001
     name = deploy(lam, ECHO)
     invoke(lam, name)  # warm, so the invokes below overlap for the whole sleep
