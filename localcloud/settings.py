@@ -7,7 +7,7 @@
 | LOCALCLOUD_DATA             | .localcloud    | pid file, log, unpacked code, mailboxes        |
 | AWS_DEFAULT_REGION          | us-east-1      | region the CLI prints for clients              |
 | LOCALCLOUD_WORKER_IDLE_S    | 300            | idle Lambda workers are stopped after this     |
-| LOCALCLOUD_MAX_WORKERS      | 16             | warm workers per function (see runtime.invoke) |
+| LOCALCLOUD_MAX_WORKERS      | 16             | workers per function (see runtime.invoke)      |
 """
 
 from __future__ import annotations

@@ -56,7 +56,11 @@ def invoke_lambda(uri: str, event: dict[str, Any]) -> tuple[bool, bytes]:
     runtime = LocalLambdaBackend.runtime
     assert runtime is not None, "the local cloud server sets LocalLambdaBackend.runtime"
     result = runtime.invoke(
-        function, qualifier, event, (event.get("headers") or {}).get("X-Amzn-Trace-Id")
+        function,
+        qualifier,
+        event,
+        (event.get("headers") or {}).get("X-Amzn-Trace-Id"),
+        from_gateway=True,
     )
     return result.ok, result.payload
 

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import threading
 import time
 import uuid
@@ -30,8 +31,8 @@ from localcloud.settings import Settings
 from localcloud.tracing import continue_trace
 
 TAIL_BYTES = 4096  # LogType=Tail returns the last 4 KB of the invocation's log
-# How long an invoke waits for one of the function's capped workers before it runs on an
-# extra one (see `invoke`).
+# How long an invoke that is not an API Gateway request waits for one of the function's
+# capped workers before it runs on an extra one (see `invoke`).
 SLOT_WAIT_S = 1.0
 
 
@@ -48,6 +49,10 @@ class LambdaRuntime:
         self.settings = settings
         self.code = CodeCache(settings.data_dir / "lambda")
         self.pools: dict[str, FunctionPool] = {}
+        # Cold starts are CPU-bound (a worker imports boto3 and the handler's libraries): a
+        # burst of them at once on a small machine stretches each past the 10 s init limit,
+        # so only this many start at a time and the rest wait their turn.
+        self.starting = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))
         self.pools_lock = threading.Lock()
         self.worker_slots: dict[str, threading.BoundedSemaphore] = {}
         self.specs: dict[str, WorkerSpec] = {}
@@ -62,8 +67,13 @@ class LambdaRuntime:
         qualifier: str | None,
         event: object,
         trace_header: str | None = None,
+        *,
+        from_gateway: bool = False,
     ) -> InvokeResult:
-        """Run one invoke; `trace_header` is the caller's X-Amzn-Trace-Id, if any."""
+        """Run one invoke; `trace_header` is the caller's X-Amzn-Trace-Id, if any.
+
+        `from_gateway`: an API Gateway request, which waits for a capped worker however long.
+        """
         key = function.function_arn
         pool, slots = self._pool(key)
         reserved = function.reserved_concurrency
@@ -74,16 +84,17 @@ class LambdaRuntime:
             pool.in_flight += 1
             concurrent = pool.in_flight
         try:
-            # Beyond the local cap on workers per function, an invoke waits a moment for a
-            # free one, then runs on an extra worker that is not kept warm. Waiting longer
-            # could deadlock: an invoke that waits for a workflow which invokes this same
-            # function (OrderService and its CreateOrder task) holds a worker, and with every
-            # worker held so, the nested invokes would queue behind their own callers. AWS
-            # (1,000 concurrent executions by default) never gets there.
-            capped = slots.acquire(timeout=SLOT_WAIT_S)
+            # Beyond the local cap on workers per function, requests from API Gateway queue
+            # for a free one: that is where bursts come in. Any other invoke waits a moment,
+            # then runs on an extra worker: it may be nested in an invoke that holds a capped
+            # worker while it waits (OrderService waits for the workflow whose CreateOrder task
+            # invokes OrderService), and queueing it behind its own caller would deadlock once
+            # every capped worker is held so. AWS (1,000 concurrent executions by default)
+            # never gets there. Extra workers are kept warm, and stopped when idle like any.
+            capped = slots.acquire(timeout=None if from_gateway else SLOT_WAIT_S)
             try:
                 trace = continue_trace(trace_header)
-                return self._run(function, qualifier, event, pool, concurrent, trace, capped)
+                return self._run(function, qualifier, event, pool, concurrent, trace)
             finally:
                 if capped:
                     slots.release()
@@ -115,7 +126,6 @@ class LambdaRuntime:
         pool: FunctionPool,
         concurrent: int,
         trace: str,
-        keep_warm: bool,
     ) -> InvokeResult:
         request_id = str(uuid.uuid4())
         version = function.version if qualifier in (None, "$LATEST") else str(qualifier)
@@ -126,7 +136,8 @@ class LambdaRuntime:
         worker = pool.take_idle(spec.generation)
         init_ms = None
         if worker is None:
-            worker, init_lines = Worker.start(spec, _log_stream_name(version))
+            with self.starting:
+                worker, init_lines = Worker.start(spec, _log_stream_name(version))
             lines[:0] = init_lines  # init output precedes START, as in Lambda's logs
             init_ms = worker.init_ms
 
@@ -173,10 +184,7 @@ class LambdaRuntime:
                 frame["payload"] if ok else json.dumps({**frame["error"], "requestId": request_id})
             )
             memory = frame.get("maxRssMb", 0)
-            if keep_warm:
-                pool.give_back(worker, spec.generation)
-            else:
-                worker.kill()
+            pool.give_back(worker, spec.generation)
 
         outcome = InvokeOutcome(ok, payload, lines, duration_ms, init_ms, memory, timed_out)
         self._record(function, worker.log_stream, request_id, started_wall, outcome, concurrent)
