@@ -34,7 +34,8 @@ def mail_since(addresses: str | list[str], since: datetime) -> pd.DataFrame:
     frames = [mailbox.inbox(address) for address in addresses]
     mail = pd.concat(frames, ignore_index=True).sort_values("time", ignore_index=True)
     mail = mail[mail["time"] >= pd.Timestamp(since)].reset_index(drop=True)
-    mail["message"] = mail["body"].str.split(FOOTER, n=1).str[0]
+    # Without the footer, and on one line: a table cell shows line breaks as "\n".
+    mail["message"] = mail["body"].str.split(FOOTER, n=1).str[0].str.split().str.join(" ")
     return mail[["to", "subject", "message"]]
 
 
