@@ -12,7 +12,8 @@ from urllib.parse import parse_qsl, unquote
 
 from localcloud.tracing import new_trace_header
 
-INVOKE_PATH = re.compile(r"^/restapis/([^/]+)/([^/]+)/_user_request_(/.*)?$")
+# DOTALL: a decoded path may hold a newline (%0A), and is still an invoke URL.
+INVOKE_PATH = re.compile(r"^/restapis/([^/]+)/([^/]+)/_user_request_(/.*)?\Z", re.DOTALL)
 
 
 def is_invoke_path(path: str) -> bool:

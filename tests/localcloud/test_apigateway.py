@@ -43,6 +43,7 @@ def assert_gateway_error(response: requests.Response, status: int, error_type: s
         ("GET", "/echo/other", "/echo/{name}", {"name": "other"}),
         ("DELETE", "/echo/other", "/echo/{name}", {"name": "other"}),  # ANY
         ("GET", "/echo/a%2Fb", "/echo/{name}", {"name": "a/b"}),  # an encoded / stays inside
+        ("GET", "/echo/a%0Ab", "/echo/{name}", {"name": "a\nb"}),  # a newline is a character
         ("GET", "/files", "/files", None),  # {path+} needs at least one segment
         ("PUT", "/files/a/b/c.txt", "/files/{path+}", {"path": "a/b/c.txt"}),
     ],
