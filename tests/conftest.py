@@ -52,6 +52,16 @@ class LocalCloud:
         }
 
 
+@pytest.fixture(autouse=True)
+def no_ambient_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test picks its target itself (the `cloud` fixture, or moto's in-process mock_aws).
+
+    `make test` runs pytest inside `localcloud exec`, whose AWS_ENDPOINT_URL is meant for the
+    notebooks; left in place it would send mock_aws clients to that server instead.
+    """
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
