@@ -58,7 +58,7 @@ def test_masks_what_varies(sample: str, expected: str) -> None:
         "Thank you! Your order for 2 x Headlight has been placed.",
         "memory (MB) 256",
         "shop-InventoryCheckFunction-role: 2 statements",
-        "stage Dev serves this deployment: True",
+        "stage Dev serves the deployment just made: True",
         "item coolant is out of stock for quantity 5",
         "(403, {'message': 'Forbidden'})",
     ],
