@@ -40,7 +40,6 @@ class Session:
     endpoint_url: str | None  # the local cloud's; None on AWS
     region: str
     account_id: str
-    caller_arn: str
     prefix: str
     names: stack.StackNames = field(repr=False)
 
@@ -87,8 +86,8 @@ def open_session(*, echo: bool = True) -> Session:
         raise WorkbookSetupError(f"AWS configuration: {error}") from None
     if not region:
         raise WorkbookSetupError("No AWS region: set AWS_DEFAULT_REGION (e.g. eu-west-1).")
-    identity = _caller_identity(target)
-    session = Session(target, endpoint, region, identity["Account"], identity["Arn"], prefix, names)
+    account_id = _caller_identity(target)["Account"]
+    session = Session(target, endpoint, region, account_id, prefix, names)
     if echo:
         print(session.describe())
     return session
