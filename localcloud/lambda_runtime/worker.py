@@ -92,6 +92,22 @@ def log_error(payload: dict) -> None:
         print("Traceback (most recent call last):\n" + trace.rstrip("\n"), flush=True)
 
 
+def peak_memory_mb() -> int:
+    """This process's peak resident memory ("Max Memory Used").
+
+    Read from /proc (VmHWM): `ru_maxrss` would report the server this worker was forked from,
+    since Linux carries it across fork and exec.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) // 1024
+    except OSError:  # no /proc (macOS): ru_maxrss is in bytes there
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // (1024 * 1024)
+
+
 def load_handler() -> Any:
     """Import the module named by `_HANDLER` and return its handler, as Lambda's bootstrap does."""
     module_name, _, function_name = os.environ["_HANDLER"].rpartition(".")
@@ -169,7 +185,7 @@ def serve() -> None:
             payload["requestId"] = request["requestId"]
             log_error(payload)
             answer = {"type": "result", "ok": False, "error": payload}
-        answer["maxRssMb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        answer["maxRssMb"] = peak_memory_mb()
         send(answer)
 
 

@@ -346,3 +346,21 @@ def test_lambda_metrics_reach_cloudwatch(lam, cloud) -> None:  # noqa: ANN001
     assert total("Errors") == 1
     assert total("Duration") > 0
     assert total("ConcurrentExecutions") >= 2
+
+
+def test_max_memory_used_is_the_workers_own(lam) -> None:  # noqa: ANN001
+    source = """
+    def lambda_handler(event, context):
+        block = bytearray(event["mb"] * 1024 * 1024)
+        return len(block)
+    """
+    name = deploy(lam, source, MemorySize=512)
+
+    def max_used(mb: int) -> int:
+        tail = base64.b64decode(invoke(lam, name, {"mb": mb}, LogType="Tail")[0]["LogResult"])
+        report = next(line for line in tail.decode().splitlines() if line.startswith("REPORT"))
+        return int(report.split("Max Memory Used: ")[1].split(" MB")[0])
+
+    small = max_used(1)
+    assert small < 100  # not the server's size, which the worker was forked from
+    assert max_used(200) >= small + 190
