@@ -106,6 +106,56 @@ def layer_code_zip(layer_version: Any) -> bytes:
     return layer_version.code_bytes
 
 
+TRACING_MODES = ("Active", "PassThrough")
+
+
+def function_revision(function: LambdaFunction) -> str:
+    """Changes with every UpdateFunctionCode and UpdateFunctionConfiguration (LastModified)."""
+    return function.last_modified
+
+
+def install_lambda_update_hooks() -> None:
+    """What Lambda's two update calls do on AWS and moto 5.2.5 skips.
+
+    UpdateFunctionConfiguration applies `TracingConfig` (moto keeps the one given at create),
+    and both updates set LastModified: every update gives the function new execution
+    environments, so the runtime's next invoke is a cold start even if nothing it reads
+    changed (a new tracing mode, role or description).
+    """
+    from moto.awslambda.exceptions import ValidationException
+    from moto.core.utils import iso_8601_datetime_with_nanoseconds
+
+    def original(name: str) -> Any:
+        method = getattr(LambdaFunction, name)
+        return getattr(method, "localcloud_original", method)
+
+    update_configuration_model = original("update_configuration")
+    update_code_model = original("update_function_code")
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "TracingConfig" in config_updates:
+            mode = (config_updates["TracingConfig"] or {}).get("Mode", "PassThrough")
+            if mode not in TRACING_MODES:
+                raise ValidationException(
+                    mode,
+                    "tracingConfig.mode",
+                    f"Member must satisfy enum value set: [{', '.join(TRACING_MODES)}]",
+                )
+            self.tracing_config = {"Mode": mode}
+        self.last_modified = iso_8601_datetime_with_nanoseconds()
+        return update_configuration_model(self, config_updates)
+
+    def update_function_code(self: Any, updated_spec: dict[str, Any]) -> dict[str, Any]:
+        if not updated_spec.get("DryRun"):
+            self.last_modified = iso_8601_datetime_with_nanoseconds()
+        return update_code_model(self, updated_spec)
+
+    update_configuration.localcloud_original = update_configuration_model  # type: ignore[attr-defined]
+    update_function_code.localcloud_original = update_code_model  # type: ignore[attr-defined]
+    LambdaFunction.update_configuration = update_configuration  # type: ignore[method-assign]
+    LambdaFunction.update_function_code = update_function_code  # type: ignore[method-assign]
+
+
 def put_log_events(
     account_id: str, region: str, group: str, stream: str, events: list[dict[str, Any]]
 ) -> None:
@@ -160,12 +210,18 @@ def iter_executions() -> Iterator[ExecutionView]:
 
 
 def start_execution_and_wait(
-    account_id: str, region: str, state_machine_arn: str, name: str, execution_input: str
+    account_id: str,
+    region: str,
+    state_machine_arn: str,
+    name: str,
+    execution_input: str,
+    trace_header: str | None = None,
 ) -> dict[str, Any]:
     """Run an execution to its end in moto's ASL interpreter; its DescribeExecution fields.
 
     moto 5.2.5 has no StartSyncExecution; an Express execution is started as any other and
     waited for. Raises `SfnClientError` for a missing machine or a Standard one.
+    `trace_header` is the caller's X-Amzn-Trace-Id (DescribeExecution's traceHeader).
     """
     import time
 
@@ -181,7 +237,9 @@ def start_execution_and_wait(
             "StateMachineTypeNotSupported",
             "This operation is not supported by this type of state machine",
         )
-    execution = backend.start_execution(state_machine_arn, name, execution_input)
+    execution = backend.start_execution(
+        state_machine_arn, name, execution_input, trace_header=trace_header
+    )
     while execution.exec_status is None or execution.exec_status.value == "RUNNING":
         time.sleep(0.002)
     described = dict(execution.to_describe_output())
@@ -212,6 +270,75 @@ def state_machine_logging(account_id: str, region: str, state_machine_arn: str) 
 
     machine = get_backend(account_id, region).describe_state_machine(state_machine_arn)
     return machine.loggingConfiguration
+
+
+def execution_tracing(account_id: str, region: str, execution_arn: str) -> tuple[bool, str | None]:
+    """Whether the execution's state machine had X-Ray tracing on when it started, and the
+    execution's trace header (None if it was started without one)."""
+    from moto.stepfunctions.responses import get_backend
+
+    execution = get_backend(account_id, region).describe_execution(execution_arn)
+    tracing = getattr(execution.state_machine, "tracingConfiguration", None) or {}
+    return bool(tracing.get("enabled")), execution.trace_header
+
+
+def set_execution_trace_header(
+    account_id: str, region: str, execution_arn: str, trace_header: str
+) -> None:
+    """Give an execution the trace it runs in (DescribeExecution's traceHeader)."""
+    from moto.stepfunctions.responses import get_backend
+
+    get_backend(account_id, region).describe_execution(execution_arn).trace_header = trace_header
+
+
+def install_state_task_trace(trace_for: Callable[[str, str, str], str | None]) -> None:
+    """Let a Lambda task of an execution carry a trace header to the function it invokes.
+
+    moto's interpreter invokes each Lambda task (`arn:aws:states:::lambda:invoke` or a bare
+    function ARN) through `lambda_eval_utils.execute_lambda_function_integration`, with a
+    boto3 client from `boto_client_for`, in the thread that runs the task. Both are wrapped:
+    the first asks `trace_for(account, region, execution_arn)` for the header, the second adds
+    it to the Invoke request, where the Lambda API reads X-Amzn-Trace-Id as from any caller.
+    """
+    import threading
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        lambda_eval_utils as tasks,
+    )
+
+    def original(name: str) -> Any:
+        function = getattr(tasks, name)
+        return getattr(function, "localcloud_original", function)
+
+    execute_model = original("execute_lambda_function_integration")
+    client_model = original("boto_client_for")
+    current = threading.local()
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        client = client_model(region=region, service=service, state_credentials=state_credentials)
+        header = getattr(current, "trace_header", None)
+        if header:
+
+            def add_header(request: Any, **_: Any) -> None:
+                request.headers["X-Amzn-Trace-Id"] = header
+
+            client.meta.events.register("before-sign.lambda.Invoke", add_header)
+        return client
+
+    def execute_lambda_function_integration(
+        env: Any, parameters: dict, region: str, state_credentials: Any
+    ) -> None:
+        execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
+        current.trace_header = trace_for(execution_arn.split(":")[4], region, execution_arn)
+        try:
+            execute_model(env, parameters, region, state_credentials)
+        finally:
+            current.trace_header = None
+
+    boto_client_for.localcloud_original = client_model  # type: ignore[attr-defined]
+    execute_lambda_function_integration.localcloud_original = execute_model  # type: ignore[attr-defined]
+    tasks.boto_client_for = boto_client_for
+    tasks.execute_lambda_function_integration = execute_lambda_function_integration
 
 
 class SfnClientError(Exception):
@@ -750,3 +877,56 @@ def metric_datums(
             value = float(datum.value)
             found.append(Datum(stamp, dimensions, datum.unit, (value,), value, value, value, 1.0))
     return found
+
+
+def install_metric_data_hook(
+    handles: Callable[[str], bool],
+    values: Callable[[str, str, dict[str, Any], list[dt.datetime]], list[float | None]],
+) -> None:
+    """GetMetricData for statistics moto cannot compute (percentiles: a 500 in moto 5.2.5).
+
+    A MetricStat query whose Stat `handles` accepts is run by moto as SampleCount, which lays
+    out the periods that have data; `values(account, region, query, period starts)` then gives
+    each period's value (None drops the period).
+    """
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    method = CloudWatchBackend.get_metric_data
+    get_model = getattr(method, "localcloud_original", method)
+
+    def get_metric_data(
+        self: Any,
+        queries: list[dict[str, Any]],
+        start_time: dt.datetime,
+        end_time: dt.datetime,
+        scan_by: str = "TimestampAscending",
+    ) -> list[dict[str, Any]]:
+        ours = {
+            q["Id"]: q for q in queries if "MetricStat" in q and handles(q["MetricStat"]["Stat"])
+        }
+        if not ours:
+            return get_model(self, queries, start_time, end_time, scan_by)
+        counted = [
+            {**q, "MetricStat": {**q["MetricStat"], "Stat": "SampleCount"}}
+            if q.get("Id") in ours
+            else q
+            for q in queries
+        ]
+        results = get_model(self, counted, start_time, end_time, scan_by)
+        for result in results:
+            query = ours.get(result["id"])
+            if query is None:
+                continue
+            found = values(self.account_id, self.region_name, query, list(result["timestamps"]))
+            kept = [
+                (t, v) for t, v in zip(result["timestamps"], found, strict=True) if v is not None
+            ]
+            result["timestamps"] = [t for t, _ in kept]
+            result["values"] = [v for _, v in kept]
+            if not query.get("Label"):
+                stat = query["MetricStat"]
+                result["label"] = f"{stat['Metric']['MetricName']} {stat['Stat']}"
+        return results
+
+    get_metric_data.localcloud_original = get_model  # type: ignore[attr-defined]
+    CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]

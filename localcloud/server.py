@@ -26,11 +26,13 @@ from localcloud.apigateway.export import ExportApp, is_oas30_export_path
 from localcloud.lambda_runtime.backend import LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.mail import SnsEmail
+from localcloud.metric_data import is_percentile, percentile_values
 from localcloud.settings import Settings, port_in_use
 from localcloud.stepfunctions import (
     ExecutionWatcher,
     name_unnamed_execution,
     start_sync_execution,
+    task_trace_header,
 )
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -56,7 +58,9 @@ class LocalCloudApp:
                 return app(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
         if target == "AWSStepFunctions.StartSyncExecution":
-            status, answer = start_sync_execution(_read_body(environ), _region_of(environ))
+            status, answer = start_sync_execution(
+                _read_body(environ), _region_of(environ), environ.get("HTTP_X_AMZN_TRACE_ID")
+            )
             return _json_response(start_response, status, answer)
         if target == "AWSStepFunctions.StartExecution":
             body = name_unnamed_execution(target, _read_body(environ))
@@ -110,6 +114,9 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     runtime = LambdaRuntime(settings)
     LocalLambdaBackend.runtime = runtime
     seams.configure_moto(LocalLambdaBackend)
+    seams.install_lambda_update_hooks()
+    seams.install_state_task_trace(task_trace_header)
+    seams.install_metric_data_hook(is_percentile, percentile_values)
     execution_watcher = ExecutionWatcher()
     execution_watcher.start()
     sns_email = SnsEmail(settings.endpoint_url, settings.data_dir)

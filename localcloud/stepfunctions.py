@@ -3,7 +3,8 @@
 moto names an execution started without a `name` "None" (so a second one clashes); AWS
 generates a UUID. moto has no StartSyncExecution (Express workflows answered synchronously).
 moto publishes no metrics (AWS: ExecutionsStarted, ExecutionsSucceeded/Failed/TimedOut/Aborted
-and ExecutionTime per state machine) and delivers no execution logs to CloudWatch Logs.
+and ExecutionTime per state machine) and delivers no execution logs to CloudWatch Logs. With
+X-Ray tracing on, a machine's Lambda tasks carry its execution's trace (`task_trace_header`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uuid
 from typing import Any
 
 from localcloud import metrics, seams
+from localcloud.tracing import child_header, new_trace_header, trace_id
 
 log = logging.getLogger(__name__)
 START_TARGETS = {"AWSStepFunctions.StartExecution", "AWSStepFunctions.StartSyncExecution"}
@@ -41,8 +43,13 @@ def name_unnamed_execution(target: str, body: bytes) -> bytes:
     return json.dumps(request).encode()
 
 
-def start_sync_execution(body: bytes, region: str) -> tuple[int, dict[str, Any]]:
-    """Answer a StartSyncExecution request: (HTTP status, JSON body) as AWS shapes them."""
+def start_sync_execution(
+    body: bytes, region: str, trace_header: str | None = None
+) -> tuple[int, dict[str, Any]]:
+    """Answer a StartSyncExecution request: (HTTP status, JSON body) as AWS shapes them.
+
+    `trace_header` is the request's X-Amzn-Trace-Id; it wins over a `traceHeader` in the body.
+    """
     request = json.loads(name_unnamed_execution("AWSStepFunctions.StartSyncExecution", body))
     try:
         described = seams.start_execution_and_wait(
@@ -51,6 +58,7 @@ def start_sync_execution(body: bytes, region: str) -> tuple[int, dict[str, Any]]
             request.get("stateMachineArn", ""),
             request["name"],
             request.get("input") or "{}",
+            trace_header or request.get("traceHeader") or None,
         )
     except seams.SfnClientError as error:
         return 400, {"__type": error.code, "message": str(error)}
@@ -60,7 +68,9 @@ def start_sync_execution(body: bytes, region: str) -> tuple[int, dict[str, Any]]
         for key in ("executionArn", "stateMachineArn", "name", "status", "input", "output")
         if key in described
     }
-    answer.update({k: described[k] for k in ("error", "cause") if described.get(k) is not None})
+    answer.update(
+        {k: described[k] for k in ("error", "cause", "traceHeader") if described.get(k) is not None}
+    )
     answer["startDate"] = started.timestamp()
     answer["stopDate"] = stopped.timestamp()
     answer["inputDetails"] = {"included": True}
@@ -73,6 +83,22 @@ def start_sync_execution(body: bytes, region: str) -> tuple[int, dict[str, Any]]
         "billedDurationInMilliseconds": max(100, math.ceil(elapsed_ms / 100) * 100),
     }
     return 200, answer
+
+
+def task_trace_header(account_id: str, region: str, execution_arn: str) -> str | None:
+    """The X-Amzn-Trace-Id a Lambda task of this execution sends to its function.
+
+    With X-Ray tracing on, the state machine continues the trace it was started in (a new one
+    if the caller sent none), so its functions log the caller's trace id. With tracing off,
+    none: Lambda starts a trace of its own for each invoke, as it does on AWS.
+    """
+    enabled, header = seams.execution_tracing(account_id, region, execution_arn)
+    if not enabled:
+        return None
+    if trace_id(header) is None:
+        header = new_trace_header()
+        seams.set_execution_trace_header(account_id, region, execution_arn, header)
+    return child_header(header)
 
 
 class ExecutionWatcher:

@@ -27,6 +27,7 @@ from localcloud.apigateway.mapping import (
 from localcloud.apigateway.proxy import HttpResponse
 from localcloud.apigateway.request import GatewayRequest, from_environ
 from localcloud.apigateway.templates import Scope, TemplateError
+from localcloud.tracing import trace_id
 
 log = logging.getLogger(__name__)
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -95,6 +96,9 @@ class InvokeApp:
         )
         call.api_name, call.stage = deployed.config["name"], stage
         context.update(accountId=call.account_id, deploymentId=stage["deploymentId"])
+        if stage.get("tracingEnabled"):
+            # Active tracing: the request's trace id is known to templates and access logs.
+            context["xrayTraceId"] = trace_id(request.header("X-Amzn-Trace-Id"))
         stage_variables = stage.get("variables") or {}
 
         match = deployed.router.match(request.method, request.segments)

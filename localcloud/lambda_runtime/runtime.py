@@ -194,12 +194,16 @@ class LambdaRuntime:
     def _worker_spec(self, function) -> WorkerSpec:
         """Where the function's code lives, unpacked, and the environment Lambda gives it.
 
-        Cached by generation (code and configuration), so a warm invoke costs a dict lookup.
+        Cached by generation (code, configuration and the last update), so a warm invoke
+        costs a dict lookup.
         """
         generation = hashlib.sha256(
             json.dumps(
                 [
                     seams.function_code_sha256(function),
+                    # Any update (even of settings the worker does not read, like the tracing
+                    # mode) gives the function new execution environments, as on AWS.
+                    seams.function_revision(function),
                     function.handler,
                     function.memory_size,
                     function.timeout,

@@ -48,3 +48,48 @@ def test_step_functions_execution_fields_exist() -> None:
     for attribute in ("exec_arn", "exec_status", "start_date", "stop_date", "state_machine_arn"):
         assert f"self.{attribute}" in source, attribute
     assert hasattr(Execution, "to_describe_output")
+
+
+def test_lambda_updates_and_tracing_fields_exist() -> None:
+    for method, parameters in (
+        (LambdaFunction.update_configuration, ["self", "config_updates"]),
+        (LambdaFunction.update_function_code, ["self", "updated_spec"]),
+    ):
+        original = getattr(method, "localcloud_original", method)
+        assert list(inspect.signature(original).parameters) == parameters
+    source = inspect.getsource(LambdaFunction)
+    assert "self.tracing_config" in source and "self.last_modified" in source
+
+
+def test_step_functions_task_invocation_seam_exists() -> None:
+    from moto.stepfunctions.models import StateMachineInstance
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        lambda_eval_utils as tasks,
+    )
+
+    execute = tasks.execute_lambda_function_integration
+    execute = getattr(execute, "localcloud_original", execute)
+    assert list(inspect.signature(execute).parameters) == [
+        "env",
+        "parameters",
+        "region",
+        "state_credentials",
+    ]
+    client = getattr(tasks.boto_client_for, "localcloud_original", tasks.boto_client_for)
+    assert list(inspect.signature(client).parameters) == ["region", "service", "state_credentials"]
+    assert "self.trace_header" in inspect.getsource(Execution)
+    assert "self.tracingConfiguration" in inspect.getsource(StateMachineInstance)
+
+
+def test_get_metric_data_seam_exists() -> None:
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    method = CloudWatchBackend.get_metric_data
+    method = getattr(method, "localcloud_original", method)
+    assert list(inspect.signature(method).parameters) == [
+        "self",
+        "queries",
+        "start_time",
+        "end_time",
+        "scan_by",
+    ]
