@@ -65,6 +65,7 @@ def update_status(order_id: str, body: dict[str, Any]) -> dict[str, Any]:
 
     # Conditional on the status we just read, so two concurrent updates cannot both apply
     # (e.g. SHIPPED and CANCELLED); a cancel returns the stock in the same transaction.
+    now = datetime.now(UTC).isoformat(timespec="milliseconds")
     writes: list[dict[str, Any]] = [
         {
             "Update": {
@@ -76,7 +77,7 @@ def update_status(order_id: str, body: dict[str, Any]) -> dict[str, Any]:
                 "ExpressionAttributeValues": {
                     ":new": new,
                     ":current": current,
-                    ":now": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    ":now": now,
                 },
             }
         }
@@ -99,7 +100,7 @@ def update_status(order_id: str, body: dict[str, Any]) -> dict[str, Any]:
             raise ServiceError(409, f"order {order_id} changed meanwhile; retry") from error
         raise
 
-    order.update(status=new, quantity=int(order["quantity"]))
+    order.update(status=new, updatedAt=now, quantity=int(order["quantity"]))
     notify(order)
     metrics.add_metric(name="StatusUpdates", unit=MetricUnit.Count, value=1)
     logger.info("Status changed", extra={"from": current, "to": new})

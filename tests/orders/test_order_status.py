@@ -109,8 +109,11 @@ def test_use_case_request_ships_the_order_and_mails_only_its_customer(
 def test_placed_shipped_delivered(place, put, mock_cloud):
     order_id = place()
     assert put(order_id, "Shipped")[0] == 200
-    assert put(order_id, "DELIVERED")[0] == 200
+    status, body = put(order_id, "DELIVERED")
+    assert status == 200
     assert stored(mock_cloud, order_id)["status"] == "DELIVERED"
+    # The answer shows the order as stored, update time included.
+    assert body["order"]["updatedAt"] == stored(mock_cloud, order_id)["updatedAt"]
     assert mock_cloud.stock("Headlight") == 2  # shipping keeps the stock taken
 
 
