@@ -23,7 +23,7 @@ from localcloud import mail, seams
 from localcloud.alarms import AlarmEvaluator
 from localcloud.apigateway import InvokeApp, is_invoke_path
 from localcloud.apigateway.export import ExportApp, is_oas30_export_path
-from localcloud.lambda_runtime.backend import LocalLambdaBackend
+from localcloud.lambda_runtime.backend import INVOKE_REQUEST_ID_HEADER, LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.mail import SnsEmail
 from localcloud.metric_data import is_percentile, percentile_values
@@ -37,6 +37,7 @@ from localcloud.stepfunctions import (
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 HEALTH_PATH = "/_localcloud/health"
+_REQUEST_ID_HEADERS = {"x-amzn-requestid", INVOKE_REQUEST_ID_HEADER}
 
 
 class LocalCloudApp:
@@ -66,6 +67,8 @@ class LocalCloudApp:
             body = name_unnamed_execution(target, _read_body(environ))
             environ["wsgi.input"] = io.BytesIO(body)
             environ["CONTENT_LENGTH"] = str(len(body))
+        if path.endswith("/invocations"):
+            return self.moto(environ, _with_invoke_request_id(start_response))
         return self.moto(environ, start_response)
 
     def health(self, start_response: Callable) -> Iterable[bytes]:
@@ -83,6 +86,20 @@ class LocalCloudApp:
             "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         )
         return [body]
+
+
+def _with_invoke_request_id(start_response: Callable) -> Callable:
+    """An Invoke answer carries the request id of the invocation (the one in its START, END
+    and REPORT lines), as on AWS; moto would stamp a request id of its own over it."""
+
+    def start(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        ours = next((v for k, v in headers if k.lower() == INVOKE_REQUEST_ID_HEADER), None)
+        if ours is not None:
+            headers = [(k, v) for k, v in headers if k.lower() not in _REQUEST_ID_HEADERS]
+            headers.append(("x-amzn-RequestId", ours))
+        return start_response(status, headers, *args)
+
+    return start
 
 
 def _read_body(environ: dict) -> bytes:

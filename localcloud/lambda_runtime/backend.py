@@ -14,6 +14,8 @@ from localcloud.lambda_runtime.errors import request_too_large
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.seams import LambdaBackend
 
+# The invocation's request id travels to the server's response hook under this header.
+INVOKE_REQUEST_ID_HEADER = "x-localcloud-invoke-request-id"
 SYNC_PAYLOAD_LIMIT = 6 * 1024 * 1024  # 6 MB for RequestResponse
 ASYNC_PAYLOAD_LIMIT = 1024 * 1024  # 1 MB for Event
 
@@ -54,6 +56,7 @@ class LocalLambdaBackend(LambdaBackend):
             response_headers["x-amz-function-error"] = "Unhandled"
         response_headers["x-amz-log-result"] = result.log_tail
         response_headers["x-amz-executed-version"] = result.executed_version
+        response_headers[INVOKE_REQUEST_ID_HEADER] = result.request_id
         return result.payload
 
 

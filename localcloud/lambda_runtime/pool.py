@@ -50,7 +50,21 @@ class InvokeOutcome:
 
 
 class WorkerDied(Exception):
-    """The worker process ended or stopped answering; it has been killed."""
+    """The worker process ended, or its init phase ran out of time; it has been killed.
+
+    Carries Lambda's error type and the output the worker printed before it died.
+    """
+
+    def __init__(self, error_type: str, message: str, output: list[str]) -> None:
+        super().__init__(message)
+        self.error_type = error_type
+        self.output = output
+
+    def payload(self, request_id: str) -> dict[str, str]:
+        return {
+            "errorType": self.error_type,
+            "errorMessage": f"RequestId: {request_id} Error: {self}",
+        }
 
 
 @dataclass
@@ -90,7 +104,11 @@ class Worker:
         lines, frame = worker._read_until_frame(time.monotonic() + INIT_TIMEOUT_SECONDS)
         if frame is None:
             worker.kill()
-            raise WorkerDied("the function's init phase did not finish in 10 seconds")
+            raise WorkerDied(
+                "Sandbox.Timedout",
+                f"Init timed out after {INIT_TIMEOUT_SECONDS:.2f} seconds",
+                lines,
+            )
         if frame["ok"]:
             worker.init_ms = frame["initMs"]
         else:
@@ -123,12 +141,15 @@ class Worker:
             if not ready:
                 continue
             chunk = os.read(fd, 65536)
-            if not chunk:
+            if not chunk:  # end of output: the process exited (sys.exit, a crash, os._exit)
+                status = self.process.wait()
                 self.kill()
                 if self._buffer:
                     lines.append(self._buffer.decode(errors="replace"))
                     self._buffer = b""
-                raise WorkerDied("the function's process exited")
+                raise WorkerDied(
+                    "Runtime.ExitError", f"Runtime exited with error: exit status {status}", lines
+                )
             self._buffer += chunk
 
     def alive(self) -> bool:

@@ -42,6 +42,7 @@ class InvokeResult:
     payload: bytes
     log_tail: str  # base64, as X-Amz-Log-Result
     executed_version: str
+    request_id: str
 
 
 class LambdaRuntime:
@@ -134,21 +135,28 @@ class LambdaRuntime:
         lines = [f"START RequestId: {request_id} Version: {version}"]
 
         worker = pool.take_idle(spec.generation)
+        stream = worker.log_stream if worker else _log_stream_name(version)
         init_ms = None
+        died: WorkerDied | None = None
         if worker is None:
-            with self.starting:
-                worker, init_lines = Worker.start(spec, _log_stream_name(version))
-            lines[:0] = init_lines  # init output precedes START, as in Lambda's logs
-            init_ms = worker.init_ms
+            try:
+                with self.starting:
+                    worker, init_lines = Worker.start(spec, stream)
+                lines[:0] = init_lines  # init output precedes START, as in Lambda's logs
+                init_ms = worker.init_ms
+            except WorkerDied as error:  # exited or hung during init
+                died = error
+                lines[:0] = error.output
 
         timeout_s = float(function.timeout)
         started = time.perf_counter()
         invoke_wall = time.time()  # the timeout counts from here: init has its own limit
         timed_out = False
-        if worker.init_error is not None:
-            frame, out = {"ok": False, "error": worker.init_error, "maxRssMb": 0}, []
+        frame, out = None, []
+        if died is None and worker.init_error is not None:
+            frame = {"ok": False, "error": worker.init_error, "maxRssMb": 0}
             worker.kill()
-        else:
+        elif died is None:
             request = {
                 "requestId": request_id,
                 "event": event,
@@ -159,14 +167,18 @@ class LambdaRuntime:
             }
             try:
                 frame, out = worker.invoke(request, timeout_s)
-            except WorkerDied as died:
-                frame, out = None, [str(died)]
+            except WorkerDied as error:
+                died, out = error, error.output
             if frame is None:
                 worker.kill()
         duration_ms = (time.perf_counter() - started) * 1000
         lines.extend(out)
 
-        if frame is None:
+        if died is not None:
+            lines.append(f"{died.error_type}: {died}")
+            payload = json.dumps(died.payload(request_id))
+            ok, memory = False, 0
+        elif frame is None:
             timed_out = True
             message = f"Task timed out after {timeout_s:.2f} seconds"
             stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
@@ -187,9 +199,9 @@ class LambdaRuntime:
             pool.give_back(worker, spec.generation)
 
         outcome = InvokeOutcome(ok, payload, lines, duration_ms, init_ms, memory, timed_out)
-        self._record(function, worker.log_stream, request_id, started_wall, outcome, concurrent)
+        self._record(function, stream, request_id, started_wall, outcome, concurrent)
         tail = _tail(outcome.log_lines)
-        return InvokeResult(ok, payload.encode(), tail, version)
+        return InvokeResult(ok, payload.encode(), tail, version, request_id)
 
     def _worker_spec(self, function) -> WorkerSpec:
         """Where the function's code lives, unpacked, and the environment Lambda gives it.

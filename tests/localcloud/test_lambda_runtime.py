@@ -364,3 +364,28 @@ def test_max_memory_used_is_the_workers_own(lam) -> None:  # noqa: ANN001
     small = max_used(1)
     assert small < 100  # not the server's size, which the worker was forked from
     assert max_used(200) >= small + 190
+
+
+def test_invoke_answer_carries_the_invocations_request_id(lam) -> None:  # noqa: ANN001
+    name = deploy(lam, "def lambda_handler(e, c):\n    return c.aws_request_id\n")
+    response = lam.invoke(FunctionName=name, LogType="Tail")
+    request_id = json.loads(response["Payload"].read())
+    assert response["ResponseMetadata"]["RequestId"] == request_id
+    assert f"REPORT RequestId: {request_id}" in base64.b64decode(response["LogResult"]).decode()
+
+
+@pytest.mark.parametrize(
+    ("source", "status"),
+    [
+        ("import os\ndef lambda_handler(e, c):\n    print('bye')\n    os._exit(3)\n", 3),
+        ("import sys\nsys.exit(2)\n", 2),  # during init
+    ],
+)
+def test_a_process_that_exits_is_a_runtime_exit_error(lam, echo, source, status) -> None:  # noqa: ANN001
+    name = deploy(lam, source)
+    response, body = invoke(lam, name, LogType="Tail")
+    assert response["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Runtime.ExitError"
+    assert body["errorMessage"].endswith(f"Runtime exited with error: exit status {status}")
+    assert "Runtime.ExitError" in base64.b64decode(response["LogResult"]).decode()
+    assert "FunctionError" not in invoke(lam, echo)[0]  # the cloud keeps serving
