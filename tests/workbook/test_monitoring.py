@@ -6,6 +6,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
@@ -232,13 +233,25 @@ def test_widgets_are_drawn_with_their_totals(on_cloud: str) -> None:
 
     name = f"{on_cloud}-dashboard"
     cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps({"widgets": widgets}))
-    figure, counts = monitoring.draw_dashboard(name, start, datetime.now(UTC))
+    try:
+        figure, counts = monitoring.draw_dashboard(name, start, datetime.now(UTC))
+    finally:
+        cloudwatch.delete_dashboards(DashboardNames=[name])
     assert figure.texts[0].get_text() == name and counts["Orders"].to_dict() == {"Orders": 6}
 
 
-def test_alarm_states_are_waited_for_and_their_changes_listed(on_cloud: str) -> None:
+@pytest.fixture
+def alarm_name(on_cloud: str) -> Iterator[str]:
+    name = f"{on_cloud}-errors"
+    yield name
+    boto3.client("cloudwatch").delete_alarms(AlarmNames=[name])  # or it is evaluated forever
+
+
+def test_alarm_states_are_waited_for_and_their_changes_listed(
+    on_cloud: str, alarm_name: str
+) -> None:
     cloudwatch = boto3.client("cloudwatch")
-    namespace, name = f"Test/{on_cloud}", f"{on_cloud}-errors"
+    namespace, name = f"Test/{on_cloud}", alarm_name
     since = datetime.now(UTC) - timedelta(seconds=1)
     cloudwatch.put_metric_alarm(
         AlarmName=name,
@@ -295,3 +308,4 @@ def test_wait_for_mail_waits_for_the_count(on_cloud: str) -> None:
     with pytest.raises(TimeoutError):
         monitoring.wait_for_mail(address, since, 3, timeout_s=0.5)
     assert time.monotonic() - started < 5
+    sns.delete_topic(TopicArn=topic)
