@@ -31,12 +31,14 @@ cloud: install
 status: install
 	@$(BIN)/python -m localcloud status
 
-# JupyterLab's kernels inherit the local cloud's settings from here; set WORKBOOK_TARGET=aws
-# (and AWS_PROFILE) to build on a real account instead: notebook 00 explains.
-lab: cloud
+# JupyterLab's kernels inherit the local cloud's settings from here. With WORKBOOK_TARGET=aws
+# (and AWS_PROFILE) no cloud starts and the kernels get nothing local: notebook 00 explains.
+lab: install
 	@mkdir -p $(DATA)
-	@echo "Starting JupyterLab (Ctrl-C or 'make stop' to end it)."
-	@env $$($(BIN)/python -m localcloud env) $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+	@if [ "$$WORKBOOK_TARGET" = aws ]; then target=""; else \
+		$(BIN)/python -m localcloud start || exit 1; target=$$($(BIN)/python -m localcloud env); fi; \
+	echo "Starting JupyterLab (Ctrl-C or 'make stop' to end it)."; \
+	env $$target $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root) & echo $$! > $(DATA)/jupyter.pid; wait
 
 stop:
