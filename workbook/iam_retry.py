@@ -20,6 +20,8 @@ PROPAGATION_MESSAGES = (
     "cannot be assumed by lambda",  # Lambda CreateFunction / UpdateFunctionConfiguration
     "authorized to assume the provided role",  # Step Functions CreateStateMachine
     "execution role does not have permissions",  # Lambda, before the inline policy arrives
+    "not authorized to access the log destination",  # Step Functions logging
+    "does not have required permissions",  # API Gateway account's CloudWatch role
 )
 
 

@@ -23,10 +23,10 @@ import boto3
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
-from botocore.exceptions import ClientError
 from matplotlib.figure import Figure
 
 from workbook import inboxes
+from workbook.iam_retry import retry_while_role_propagates
 
 T = TypeVar("T")
 POLL_S = 0.25
@@ -61,33 +61,9 @@ def wait_for(
         time.sleep(poll_s)
 
 
-# What AWS answers while a role or policy made seconds ago is not usable everywhere yet.
-POLICY_NOT_YET = (
-    "not authorized to access the log destination",  # Step Functions logging
-    "does not have required permissions",  # API Gateway account's CloudWatch role
-    "cannot be assumed",
-)
-
-
-def retry_while_policy_propagates(
-    call: Callable[..., T], *args: Any, timeout_s: float = 90, **kwargs: Any
-) -> T:
-    """`call(*args, **kwargs)`, repeated while AWS says a new role or policy is not usable yet
-    (IAM is eventually consistent; the local cloud never says so)."""
-    deadline = time.monotonic() + timeout_s
-    pause = 1.0
-    while True:
-        try:
-            return call(*args, **kwargs)
-        except ClientError as error:
-            message = error.response.get("Error", {}).get("Message", "").lower()
-            if not any(text in message for text in POLICY_NOT_YET):
-                raise
-            if time.monotonic() + pause > deadline:
-                raise
-            print(f"IAM change not usable yet; retrying in {pause:.0f} s")
-            time.sleep(pause)
-            pause = min(pause * 2, 10.0)
+# A policy attached seconds ago fails as a new role does (IAM is eventually consistent): the
+# same retry serves both.
+retry_while_policy_propagates = retry_while_role_propagates
 
 
 # -- logs -------------------------------------------------------------------------------------
