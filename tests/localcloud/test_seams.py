@@ -1,4 +1,4 @@
-"""Fail loudly if a moto upgrade moves what localcloud/seams.py relies on."""
+"""Fail loudly if a moto upgrade moves what localcloud/seams/ relies on."""
 
 from __future__ import annotations
 

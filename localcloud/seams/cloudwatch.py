@@ -1,0 +1,259 @@
+"""CloudWatch: metric data in and out, and alarms' life cycle.
+
+moto stores alarms and datapoints but never evaluates an alarm, starts alarms in OK (AWS:
+INSUFFICIENT_DATA), forgets state on PutMetricAlarm of an existing alarm, and has no
+DescribeAlarmHistory. `localcloud.alarms` evaluates them through the functions here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from moto.cloudwatch.models import cloudwatch_backends
+
+from localcloud.seams.patching import original, replace
+
+
+def put_metric_data(
+    account_id: str, region: str, namespace: str, metric_data: list[dict[str, Any]]
+) -> None:
+    """Record datapoints as PutMetricData would (Timestamp a datetime, or now)."""
+    for datum in metric_data:
+        stamp = datum.get("Timestamp")
+        if isinstance(stamp, dt.datetime) and stamp.tzinfo is not None:
+            # moto keeps naive UTC datetimes.
+            datum["Timestamp"] = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    cloudwatch_backends[account_id][region].put_metric_data(namespace, metric_data)
+
+
+@dataclass(frozen=True)
+class AlarmView:
+    account_id: str
+    region: str
+    name: str
+    arn: str
+    description: str | None
+    namespace: str | None
+    metric_name: str | None
+    dimensions: dict[str, str]
+    statistic: str | None
+    extended_statistic: str | None
+    period: int
+    evaluation_periods: int
+    datapoints_to_alarm: int | None
+    threshold: float | None
+    comparison_operator: str
+    treat_missing_data: str | None
+    unit: str | None
+    evaluate_low_sample_count_percentile: str | None
+    actions_enabled: bool
+    alarm_actions: tuple[str, ...]
+    ok_actions: tuple[str, ...]
+    insufficient_data_actions: tuple[str, ...]
+    state_value: str
+    state_reason: str
+    state_reason_data: str
+    uses_metric_math: bool  # Metrics (metric math, anomaly bands) or a composite rule
+
+
+@dataclass(frozen=True)
+class Datum:
+    """One PutMetricData value, or one StatisticSet (then `values` is empty)."""
+
+    timestamp: dt.datetime  # aware, UTC
+    dimensions: dict[str, str]
+    unit: str | None
+    values: tuple[float, ...]
+    sum: float
+    minimum: float
+    maximum: float
+    sample_count: float
+
+
+@dataclass(frozen=True)
+class AlarmHooks:
+    # After every state change, whoever made it (evaluator or SetAlarmState):
+    # (alarm as it is now, old state value, old state reason).
+    state_changed: Callable[[AlarmView, str, str], None]
+    # After PutMetricAlarm: (alarm, created) - created is False for an update.
+    configured: Callable[[AlarmView, bool], None]
+    # DescribeAlarmHistory: (account, region, request parameters) -> AlarmHistoryItems.
+    history: Callable[[str, str, dict[str, Any]], list[dict[str, Any]]]
+
+
+def _alarm_view(alarm: Any, account_id: str) -> AlarmView:
+    return AlarmView(
+        account_id=account_id,
+        region=alarm.region_name,
+        name=alarm.name,
+        arn=alarm.alarm_arn,
+        description=alarm.description,
+        namespace=alarm.namespace,
+        metric_name=alarm.metric_name,
+        dimensions={d.name: d.value for d in alarm.dimensions},
+        statistic=alarm.statistic,
+        extended_statistic=alarm.extended_statistic,
+        period=int(alarm.period or 60),
+        evaluation_periods=int(alarm.evaluation_periods or 1),
+        datapoints_to_alarm=int(alarm.datapoints_to_alarm) if alarm.datapoints_to_alarm else None,
+        threshold=float(alarm.threshold) if alarm.threshold is not None else None,
+        comparison_operator=alarm.comparison_operator,
+        treat_missing_data=alarm.treat_missing_data,
+        unit=alarm.unit,
+        evaluate_low_sample_count_percentile=alarm.evaluate_low_sample_count_percentile,
+        actions_enabled=bool(alarm.actions_enabled),
+        alarm_actions=tuple(alarm.alarm_actions or ()),
+        ok_actions=tuple(alarm.ok_actions or ()),
+        insufficient_data_actions=tuple(alarm.insufficient_data_actions or ()),
+        state_value=alarm.state_value,
+        state_reason=alarm.state_reason,
+        state_reason_data=alarm.state_reason_data,
+        uses_metric_math=bool(alarm.metric_data_queries) or alarm.rule is not None,
+    )
+
+
+def _account_of(alarm_arn: str) -> str:
+    return alarm_arn.split(":")[4]
+
+
+def install_alarm_hooks(hooks: AlarmHooks) -> None:
+    """AWS's alarm life cycle on moto's alarms: initial state, kept state, history, actions."""
+    from moto.cloudwatch.models import Alarm, CloudWatchBackend
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    update_state = original(Alarm, "update_state")
+    put_alarm = original(CloudWatchBackend, "put_metric_alarm")
+
+    def update(self: Any, reason: str, reason_data: str, state_value: str) -> None:
+        old_value, old_reason = self.state_value, self.state_reason
+        update_state(self, reason, reason_data, state_value)
+        hooks.state_changed(_alarm_view(self, _account_of(self.alarm_arn)), old_value, old_reason)
+
+    def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
+        name = kwargs["name"] if "name" in kwargs else args[0]
+        previous = self.alarms.get(name)
+        alarm = put_alarm(self, *args, **kwargs)
+        if previous is None:
+            alarm.state_value = "INSUFFICIENT_DATA"
+        else:
+            # AWS leaves the state of an updated alarm alone.
+            for field in ("state_value", "state_reason", "state_reason_data", "history"):
+                setattr(alarm, field, getattr(previous, field))
+            alarm.state_updated_timestamp = previous.state_updated_timestamp
+        hooks.configured(_alarm_view(alarm, self.account_id), previous is None)
+        return alarm
+
+    def describe_alarm_history(self: Any) -> Any:
+        items = hooks.history(self.current_account, self.region, self._get_params())
+        return ActionResult({"AlarmHistoryItems": items})
+
+    replace(Alarm, "update_state", lambda _model: update)
+    replace(CloudWatchBackend, "put_metric_alarm", lambda _model: put_metric_alarm)
+    # moto has no DescribeAlarmHistory handler to keep.
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history  # type: ignore[attr-defined]
+
+
+def iter_alarms() -> Iterator[AlarmView]:
+    """Every metric and composite alarm in every account and region."""
+    for account_id, regions in list(cloudwatch_backends.items()):
+        for _region, backend in list(regions.items()):
+            for alarm in list(backend.alarms.values()):
+                yield _alarm_view(alarm, account_id)
+
+
+def set_alarm_state(
+    account_id: str, region: str, name: str, state_value: str, reason: str, reason_data: str
+) -> None:
+    """Change an alarm's state as SetAlarmState does (so history and actions follow)."""
+    alarm = cloudwatch_backends[account_id][region].alarms.get(name)
+    if alarm is not None:
+        alarm.update_state(reason, reason_data, state_value)
+
+
+def metric_datums(
+    account_id: str, region: str, namespace: str, metric_name: str, since: dt.datetime
+) -> list[Datum]:
+    """The datapoints of one metric (any dimensions) at or after `since` (aware UTC)."""
+    from moto.cloudwatch.models import MetricAggregatedDatum
+
+    found = []
+    for datum in list(cloudwatch_backends[account_id][region].get_all_metrics()):
+        if datum.namespace != namespace or datum.name != metric_name:
+            continue
+        stamp = datum.timestamp
+        stamp = stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp
+        if stamp < since:
+            continue
+        dimensions = {d.name: d.value for d in datum.dimensions}
+        if isinstance(datum, MetricAggregatedDatum):
+            found.append(
+                Datum(
+                    stamp,
+                    dimensions,
+                    datum.unit,
+                    (),
+                    datum.sum,
+                    datum.min,
+                    datum.max,
+                    datum.sample_count,
+                )
+            )
+        else:
+            value = float(datum.value)
+            found.append(Datum(stamp, dimensions, datum.unit, (value,), value, value, value, 1.0))
+    return found
+
+
+def install_metric_data_hook(
+    handles: Callable[[str], bool],
+    values: Callable[[str, str, dict[str, Any], list[dt.datetime]], list[float | None]],
+) -> None:
+    """GetMetricData for statistics moto cannot compute (percentiles: a 500 in moto 5.2.5).
+
+    A MetricStat query whose Stat `handles` accepts is run by moto as SampleCount, which lays
+    out the periods that have data; `values(account, region, query, period starts)` then gives
+    each period's value (None drops the period).
+    """
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    get_model = original(CloudWatchBackend, "get_metric_data")
+
+    def get_metric_data(
+        self: Any,
+        queries: list[dict[str, Any]],
+        start_time: dt.datetime,
+        end_time: dt.datetime,
+        scan_by: str = "TimestampAscending",
+    ) -> list[dict[str, Any]]:
+        ours = {
+            q["Id"]: q for q in queries if "MetricStat" in q and handles(q["MetricStat"]["Stat"])
+        }
+        if not ours:
+            return get_model(self, queries, start_time, end_time, scan_by)
+        counted = [
+            {**q, "MetricStat": {**q["MetricStat"], "Stat": "SampleCount"}}
+            if q.get("Id") in ours
+            else q
+            for q in queries
+        ]
+        results = get_model(self, counted, start_time, end_time, scan_by)
+        for result in results:
+            query = ours.get(result["id"])
+            if query is None:
+                continue
+            found = values(self.account_id, self.region_name, query, list(result["timestamps"]))
+            kept = [
+                (t, v) for t, v in zip(result["timestamps"], found, strict=True) if v is not None
+            ]
+            result["timestamps"] = [t for t, _ in kept]
+            result["values"] = [v for _, v in kept]
+            if not query.get("Label"):
+                stat = query["MetricStat"]
+                result["label"] = f"{stat['Metric']['MetricName']} {stat['Stat']}"
+        return results
+
+    replace(CloudWatchBackend, "get_metric_data", lambda _model: get_metric_data)
