@@ -1,0 +1,3 @@
+"""IAM and STS: roles, policies and credentials as moto keeps them."""
+
+from __future__ import annotations
