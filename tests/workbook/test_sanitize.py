@@ -43,6 +43,7 @@ def sanitize(text: str) -> str:
         ),
         ("&Token=fe08122f6c1e7884db73&Endpoint=a%40b.c", "&Token=<TOKEN>&Endpoint=a%40b.c"),
         ("0  shop-Inventory        itemId", "0 shop-Inventory itemId"),
+        ("IAM role not usable yet; retrying in 2 s\nshop-Orders Active", "shop-Orders Active"),
     ],
 )
 def test_masks_what_varies(sample: str, expected: str) -> None:
