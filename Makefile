@@ -7,6 +7,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# The SDK Lambda's Python runtime gives functions, apart from the local cloud's own packages.
+LAMBDA_SDK := $(VENV)/lambda-runtime-sdk
 DATA := .localcloud
 export LOCALCLOUD_PORT ?= 4566
 export AWS_DEFAULT_REGION ?= us-east-1
@@ -19,11 +21,17 @@ $(BIN)/.installed: requirements.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	@touch $@
 
+# Replaced whole, so a package the pins no longer name does not linger on the functions' path.
+$(LAMBDA_SDK)/.installed: requirements-lambda-runtime.txt $(BIN)/.installed
+	rm -rf $(LAMBDA_SDK)
+	$(BIN)/python -m pip install --quiet --target $(LAMBDA_SDK) -r requirements-lambda-runtime.txt
+	@touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(BIN)/.installed node_modules/.installed
+install: $(BIN)/.installed $(LAMBDA_SDK)/.installed node_modules/.installed
 
 cloud: install
 	@$(BIN)/python -m localcloud start

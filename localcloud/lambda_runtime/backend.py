@@ -10,6 +10,7 @@ import logging
 import threading
 from typing import Any, ClassVar
 
+from localcloud import lifecycle
 from localcloud.lambda_runtime.errors import request_too_large
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.seams import LambdaBackend
@@ -45,6 +46,8 @@ class LocalLambdaBackend(LambdaBackend):
         runtime = self.runtime
         assert runtime is not None, "the local cloud server sets LocalLambdaBackend.runtime"
         if invocation_type == "Event":
+            # Refused now, not in the background: the caller gets the answer, as on AWS.
+            lifecycle.functions.check_invocable(function.function_arn)
             threading.Thread(
                 target=_invoke_in_background,
                 args=(runtime, function, qualifier, event),

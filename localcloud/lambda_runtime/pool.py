@@ -14,28 +14,28 @@ import secrets
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from localcloud.lambda_runtime.launch import Launcher
 from localcloud.lambda_runtime.worker import FRAME
 
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's limit on a function's init phase
-# Run by path, not as `-m localcloud...`: the handler must not see this project on its path.
-WORKER_SCRIPT = str(Path(__file__).with_name("worker.py"))
 
 
 @dataclass
 class WorkerSpec:
-    """What a worker needs to start: where the code is and the environment it runs in."""
+    """What a worker needs to start: where the code is, the environment it runs in, and how
+    its process is started."""
 
     generation: str
     task_root: Path
-    layer_paths: list[Path]
+    layer_paths: list[Path]  # on the path after the package, in Lambda's order
     environment: dict[str, str]
+    launcher: Launcher
 
 
 @dataclass
@@ -82,23 +82,24 @@ class Worker:
     def start(cls, spec: WorkerSpec, log_stream: str) -> tuple[Worker, list[str]]:
         """Start a worker and run its init phase; returns it with the init phase's output."""
         token = secrets.token_hex(8)
-        paths = [str(spec.task_root), *(str(p) for p in spec.layer_paths)]
+        launcher = spec.launcher
+        path = [spec.task_root, *spec.layer_paths, launcher.sdk]
         env = {
             **spec.environment,
             "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+            # Read (and removed from the environment) by the worker itself:
             "LOCALCLOUD_WORKER_TOKEN": token,
-            "PYTHONPATH": os.pathsep.join(paths),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONDONTWRITEBYTECODE": "1",
+            "LOCALCLOUD_WORKER_PATH": os.pathsep.join(str(entry) for entry in path),
         }
         process = subprocess.Popen(
-            [sys.executable, "-s", WORKER_SCRIPT],
+            launcher.command(),
             cwd=spec.task_root,
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            **launcher.identity(),
         )
         worker = cls(spec=spec, log_stream=log_stream, process=process, token=token)
         lines, frame = worker._read_until_frame(time.monotonic() + INIT_TIMEOUT_SECONDS)
@@ -172,6 +173,7 @@ class FunctionPool:
         self.lock = threading.Lock()
         self.idle: list[Worker] = []
         self.in_flight = 0
+        self.closed = False  # the function is gone: workers that come back are stopped
 
     def take_idle(self, generation: str) -> Worker | None:
         """An idle worker of this generation; workers of older generations are retired."""
@@ -184,10 +186,11 @@ class FunctionPool:
         return worker
 
     def give_back(self, worker: Worker, generation: str) -> None:
-        if worker.alive() and worker.spec.generation == generation:
-            with self.lock:
+        with self.lock:
+            keep = not self.closed and worker.alive() and worker.spec.generation == generation
+            if keep:
                 self.idle.append(worker)
-        else:
+        if not keep:
             worker.kill()
 
     def reap(self, idle_seconds: float) -> None:
@@ -199,7 +202,9 @@ class FunctionPool:
             worker.kill()
 
     def shutdown(self) -> None:
+        """Stop the idle workers now, and any busy one when its invoke ends."""
         with self.lock:
+            self.closed = True
             workers, self.idle = self.idle, []
         for worker in workers:
             worker.kill()

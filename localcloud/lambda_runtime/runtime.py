@@ -16,10 +16,13 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
-from localcloud import emf, metrics, seams
+from localcloud import emf, iam, lifecycle, metrics, seams
+from localcloud.lambda_runtime import interpreters
 from localcloud.lambda_runtime.codecache import CodeCache
 from localcloud.lambda_runtime.errors import throttled
+from localcloud.lambda_runtime.launch import Launchers
 from localcloud.lambda_runtime.pool import (
     FunctionPool,
     InvokeOutcome,
@@ -27,6 +30,7 @@ from localcloud.lambda_runtime.pool import (
     WorkerDied,
     WorkerSpec,
 )
+from localcloud.lambda_runtime.sandbox import WorkerFolder, worker_user
 from localcloud.settings import Settings
 from localcloud.tracing import continue_trace
 
@@ -48,7 +52,10 @@ class InvokeResult:
 class LambdaRuntime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.code = CodeCache(settings.data_dir / "lambda")
+        # Everything a worker reads, where its user can reach it (see sandbox.py).
+        self.folder = WorkerFolder(settings.data_dir, worker_user())
+        self.code = CodeCache(self.folder.root / "unpacked", worker_owns_files=not self.folder.user)
+        self.launchers = Launchers(self.folder)
         self.pools: dict[str, FunctionPool] = {}
         # Cold starts are CPU-bound (a worker imports boto3 and the handler's libraries): a
         # burst of them at once on a small machine stretches each past the 10 s init limit,
@@ -75,6 +82,8 @@ class LambdaRuntime:
 
         `from_gateway`: an API Gateway request, which waits for a capped worker however long.
         """
+        # Every invoke path (Lambda API, Step Functions tasks, API Gateway) passes here.
+        lifecycle.functions.check_invocable(function.function_arn)
         key = function.function_arn
         pool, slots = self._pool(key)
         reserved = function.reserved_concurrency
@@ -106,6 +115,16 @@ class LambdaRuntime:
     def shutdown(self) -> None:
         self.stopping.set()
         for pool in list(self.pools.values()):
+            pool.shutdown()
+        self.folder.close()
+
+    def stop_workers(self, function_arns: set[str]) -> None:
+        """Stop the workers of functions (or versions) that were deleted, at once."""
+        with self.pools_lock:
+            pools = [self.pools.pop(arn) for arn in function_arns if arn in self.pools]
+            for arn in function_arns:
+                self.worker_slots.pop(arn, None)
+        for pool in pools:
             pool.shutdown()
 
     # -- internals ------------------------------------------------------------------------
@@ -147,6 +166,8 @@ class LambdaRuntime:
             except WorkerDied as error:  # exited or hung during init
                 died = error
                 lines[:0] = error.output
+            if spec.launcher.notice:
+                lines.insert(0, spec.launcher.notice)
 
         timeout_s = float(function.timeout)
         started = time.perf_counter()
@@ -236,17 +257,21 @@ class LambdaRuntime:
         task_root = self.code.unpacked(
             "code", seams.function_code_sha256(function), seams.function_code_zip(function)
         )
-        layer_paths = []
-        for _arn, zip_bytes in seams.function_layer_zips(function):
-            folder = self.code.unpacked("layers", hashlib.sha256(zip_bytes).hexdigest(), zip_bytes)
-            # A Python layer's packages sit under python/ (on AWS: /opt/python).
-            layer_paths.append(folder / "python" if (folder / "python").is_dir() else folder)
+        layers = [
+            self.code.unpacked("layers", hashlib.sha256(zip_bytes).hexdigest(), zip_bytes)
+            for _arn, zip_bytes in seams.function_layer_zips(function)
+        ]
+        launcher = self.launchers.for_runtime(function.run_time)
+        # The one place a worker's environment is put together.
         environment = {
             **_base_environment(),
             **(function.environment_vars or {}),
             **self._runtime_environment(function, task_root),
+            **launcher.environment,
         }
-        return WorkerSpec(generation, task_root, layer_paths, environment)
+        return WorkerSpec(
+            generation, task_root, _layer_path(layers, function.run_time), environment, launcher
+        )
 
     def _runtime_environment(self, function, task_root) -> dict[str, str]:
         region = function.region
@@ -257,7 +282,7 @@ class LambdaRuntime:
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{function.run_time or 'python3.11'}",
             "AWS_LAMBDA_FUNCTION_NAME": function.function_name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_size),
-            "AWS_LAMBDA_FUNCTION_VERSION": function.version,
+            "AWS_LAMBDA_FUNCTION_VERSION": str(function.version),  # an int for a version
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": function.logs_group_name,
             "LAMBDA_TASK_ROOT": str(task_root),
@@ -267,9 +292,10 @@ class LambdaRuntime:
             "AWS_ENDPOINT_URL": self.settings.endpoint_url,
             # Some APIs (StartSyncExecution) prefix the host name; a loopback address cannot.
             "AWS_DISABLE_HOST_PREFIX_INJECTION": "true",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_SESSION_TOKEN": "testing",
+            # A session of the function's execution role: its calls get that role's rights.
+            **iam.function_credentials(
+                function.account_id, region, function.role, function.function_name
+            ),
         }
 
     def _record(
@@ -297,11 +323,15 @@ class LambdaRuntime:
             {"timestamp": start_ms if i <= start_index else now_ms, "message": line}
             for i, line in enumerate(outcome.log_lines)
         ]
-        seams.put_log_events(
-            function.account_id, function.region, function.logs_group_name, stream, events
-        )
-        for line in outcome.log_lines:
-            emf.publish(line, function.account_id, function.region)
+        # Lambda writes the logs (and so their EMF metrics) as the function's execution role.
+        if iam.role_may_write_logs(
+            function.account_id, function.region, function.role, function.logs_group_name, stream
+        ):
+            seams.put_log_events(
+                function.account_id, function.region, function.logs_group_name, stream, events
+            )
+            for line in outcome.log_lines:
+                emf.publish(line, function.account_id, function.region)
         self._put_metrics(
             function,
             {
@@ -332,6 +362,17 @@ def _base_environment() -> dict[str, str]:
 
     keep = ("PATH", "LANG", "LC_ALL", "HOME", "SYSTEMROOT", "TMPDIR")
     return {k: os.environ[k] for k in keep if k in os.environ}
+
+
+def _layer_path(layers: list[Path], runtime: str | None) -> list[Path]:
+    """Where Lambda's Python runtime looks in layers, in its order: the layers are unpacked
+    into /opt one after the other (a later one's files win), and /opt/python/lib/pythonX.Y/
+    site-packages comes before /opt/python."""
+    site_packages = Path("python", "lib", f"python{interpreters.python_version_of(runtime)}")
+    candidates = [layer / site_packages / "site-packages" for layer in reversed(layers)] + [
+        layer / "python" for layer in reversed(layers)
+    ]
+    return [folder for folder in candidates if folder.is_dir()]
 
 
 def _log_stream_name(version: str) -> str:

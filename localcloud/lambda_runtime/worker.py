@@ -1,7 +1,10 @@
 """A Lambda execution environment: one process that imports a handler once and serves invokes.
 
-Started by `pool.Worker` with the function's environment, the deployment package as the
-working directory and its layers on `PYTHONPATH`. It speaks a line protocol with its parent:
+Started by `pool.Worker` with an isolated interpreter (`-I -S`: no PYTHONPATH, no site or user
+packages), the function's environment and the deployment package as the working directory; it
+puts on its path only what Lambda's does: the package, its layers and the runtime's SDK. It uses
+only the standard library and runs on every Python Lambda offers (3.9 and later). It speaks a
+line protocol with its parent:
 invoke requests arrive on stdin as JSON lines; the handler's own output goes to stdout as
 usual, and the worker's answers go to stdout too, as lines that start with a frame marker
 and a per-worker token the handler cannot guess. Sharing one stream keeps the handler's log
@@ -18,15 +21,23 @@ import resource
 import sys
 import time
 import traceback
-from pathlib import Path
 from typing import Any
-
-if __name__ == "__main__":
-    # Run as a script: drop this folder from the path, so handlers import only their own code.
-    sys.path.pop(0)
 
 FRAME = "\x1e"
 TOKEN = os.environ.pop("LOCALCLOUD_WORKER_TOKEN", "")
+# Where Lambda's /var/task is here: error messages and stack traces name /var/task, as on AWS.
+TASK_ROOT = os.getcwd()
+
+
+def use_lambda_path() -> None:
+    """Put the package, its layers and the runtime's SDK before the standard library, in
+    Lambda's order (/var/task, /opt/python/lib/pythonX.Y/site-packages, /opt/python, the SDK)."""
+    entries = os.environ.pop("LOCALCLOUD_WORKER_PATH", "").split(os.pathsep)
+    sys.path[:0] = [entry for entry in entries if entry]
+
+
+def as_on_lambda(text: str) -> str:
+    return text.replace(TASK_ROOT + os.sep, "/var/task/")
 
 
 class LambdaContext:
@@ -67,21 +78,16 @@ def send(message: dict[str, Any]) -> None:
 
 def error_payload(error_type: str, message: str, stack: list[str] | None = None) -> dict:
     return {
-        "errorMessage": message,
+        "errorMessage": as_on_lambda(message),
         "errorType": error_type,
         "requestId": "",
-        "stackTrace": stack or [],
+        "stackTrace": [as_on_lambda(frame) for frame in stack or []],
     }
 
 
 def exception_payload(exc: BaseException) -> dict:
     stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
-    return {
-        "errorMessage": str(exc),
-        "errorType": type(exc).__name__,
-        "requestId": "",
-        "stackTrace": stack,
-    }
+    return error_payload(type(exc).__name__, str(exc), stack)
 
 
 def log_error(payload: dict) -> None:
@@ -114,7 +120,7 @@ def load_handler() -> Any:
     try:
         module = importlib.import_module(module_name.replace("/", "."))
     except SyntaxError as exc:
-        where = f"{Path(exc.filename or '?').name}, line {exc.lineno}"
+        where = f"{os.path.basename(exc.filename or '?')}, line {exc.lineno}"
         raise InitError(
             "Runtime.UserCodeSyntaxError",
             f"Syntax error in module '{module_name}': {exc.msg} ({where})",
@@ -190,4 +196,5 @@ def serve() -> None:
 
 
 if __name__ == "__main__":
+    use_lambda_path()
     serve()
