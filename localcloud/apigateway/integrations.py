@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from localcloud import seams
+from localcloud import iam, seams
 from localcloud.apigateway.mapping import IntegrationResult, MappingError
 from localcloud.lambda_runtime.backend import LocalLambdaBackend
 
@@ -59,20 +59,32 @@ def invoke_lambda(uri: str, event: dict[str, Any]) -> tuple[bool, bytes]:
         function,
         qualifier,
         event,
-        (event.get("headers") or {}).get("X-Amzn-Trace-Id"),
+        _trace_header(event),
         from_gateway=True,
     )
     return result.ok, result.payload
 
 
-def call_service(services: WsgiApp, uri: str, body: str) -> IntegrationResult:
-    """Call an AWS action (`arn:aws:apigateway:<region>:<service>:action/<Action>`)."""
+def _trace_header(event: dict[str, Any]) -> str | None:
+    """The request's X-Amzn-Trace-Id, in whatever case the client spelled its name."""
+    headers = event.get("headers") or {}
+    return next((v for k, v in headers.items() if k.lower() == "x-amzn-trace-id"), None)
+
+
+def call_service(
+    services: WsgiApp, uri: str, body: str, role_arn: str | None = None
+) -> IntegrationResult:
+    """Call an AWS action (`arn:aws:apigateway:<region>:<service>:action/<Action>`), as the
+    integration's `credentials` role if it has one (its policies then decide, as on AWS)."""
     match = _SERVICE_URI.match(uri)
     target = _TARGETS.get((match.group(2), match.group(3))) if match else None
     if match is None or target is None:
         raise MappingError(f"AWS integration not emulated locally: {uri}")
     region, service = match.group(1), match.group(2)
     day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    key = "apigateway"  # not a key the local cloud issued: allowed, as an administrator's
+    if role_arn:
+        key = iam.role_credentials(role_arn.split(":")[4], role_arn, "apigateway").access_key_id
     environ = EnvironBuilder(
         method="POST",
         path="/",
@@ -82,7 +94,7 @@ def call_service(services: WsgiApp, uri: str, body: str) -> IntegrationResult:
             "X-Amz-Target": target,
             # moto and the server read the service and region from the credential scope.
             "Authorization": (
-                f"AWS4-HMAC-SHA256 Credential=apigateway/{day}/{region}/{service}/aws4_request, "
+                f"AWS4-HMAC-SHA256 Credential={key}/{day}/{region}/{service}/aws4_request, "
                 "SignedHeaders=host;x-amz-target, Signature=0"
             ),
         },

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
+from localcloud.request_handler import RAW_HEADERS_KEY
 from localcloud.tracing import new_trace_header
 
 # DOTALL: a decoded path may hold a newline (%0A), and is still an invoke URL.
@@ -84,7 +85,7 @@ def from_environ(environ: dict) -> GatewayRequest:
         method=environ.get("REQUEST_METHOD", "GET").upper(),
         path="/" + "/".join(segments),
         segments=segments,
-        headers=_with_trace_header(_headers(environ)),
+        headers=_with_gateway_headers(_headers(environ), environ),
         query=parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True),
         body=body,
         source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
@@ -93,7 +94,11 @@ def from_environ(environ: dict) -> GatewayRequest:
 
 
 def _headers(environ: dict) -> list[tuple[str, str]]:
-    """Request headers; WSGI keeps no original case, so names come back Title-Cased."""
+    """Request headers as the client sent them (name case, order, repeats), as API Gateway
+    passes them. Under a server other than ours, WSGI has lost the case: names are Title-Cased.
+    """
+    if RAW_HEADERS_KEY in environ:
+        return list(environ[RAW_HEADERS_KEY])
     headers = []
     for key, value in environ.items():
         if key.startswith("HTTP_"):
@@ -106,11 +111,28 @@ def _headers(environ: dict) -> list[tuple[str, str]]:
     return headers
 
 
-def _with_trace_header(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """API Gateway adds an X-Amzn-Trace-Id to every request that lacks one (tracing on or off)."""
-    if any(name.lower() == "x-amzn-trace-id" for name, _ in headers):
-        return headers
-    return [*headers, ("X-Amzn-Trace-Id", new_trace_header())]
+_CANONICAL = {"host": "Host", "user-agent": "User-Agent"}
+
+
+def _with_gateway_headers(headers: list[tuple[str, str]], environ: dict) -> list[tuple[str, str]]:
+    """The headers API Gateway adds: X-Amzn-Trace-Id to a request that lacks one (tracing on or
+    off), and X-Forwarded-For (the caller's address after any the client sent), -Port, -Proto.
+    It also writes Host and User-Agent itself, so their names arrive in that case.
+    """
+    forwarded_for = ", ".join(
+        [v for k, v in headers if k.lower() == "x-forwarded-for"]
+        + [environ.get("REMOTE_ADDR", "127.0.0.1")]
+    )
+    added = {"x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"}
+    headers = [(_CANONICAL.get(k.lower(), k), v) for k, v in headers if k.lower() not in added]
+    if not any(name.lower() == "x-amzn-trace-id" for name, _ in headers):
+        headers.append(("X-Amzn-Trace-Id", new_trace_header()))
+    return [
+        *headers,
+        ("X-Forwarded-For", forwarded_for),
+        ("X-Forwarded-Port", str(environ.get("SERVER_PORT", ""))),
+        ("X-Forwarded-Proto", environ.get("wsgi.url_scheme", "http")),
+    ]
 
 
 def _extended_request_id() -> str:
