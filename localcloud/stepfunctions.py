@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+import queue
 import threading
 import uuid
 from typing import Any
 
 from localcloud import metrics, seams
+from localcloud.in_process import WsgiApp, WsgiHttpSession
 from localcloud.tracing import child_header, new_trace_header, trace_id
 
 log = logging.getLogger(__name__)
@@ -101,50 +103,67 @@ def task_trace_header(account_id: str, region: str, execution_arn: str) -> str |
     return child_header(header)
 
 
-class ExecutionWatcher:
-    """Watches executions: AWS/States metrics for each start and end, and, for machines with a
-    loggingConfiguration, the execution's events in its CloudWatch Logs group."""
+def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp) -> None:
+    """Our additions to moto's ASL interpreter: traced Lambda tasks, reused task clients that
+    call `services` (the server's app) in this process, a parsed program per definition,
+    parsed JSONPaths, and execution starts and ends told to `watcher` (and to
+    StartSyncExecution). The server runs this before the first Step Functions request
+    (importing the interpreter takes over a second)."""
+    seams.install_state_task_trace(task_trace_header)
+    seams.install_task_client_cache(WsgiHttpSession(services))
+    seams.install_program_cache()
+    seams.install_json_path_cache()
+    seams.install_execution_events(watcher.started, watcher.ended)
 
-    def __init__(self, interval_s: float = 0.25) -> None:
-        self.interval_s = interval_s
-        self.seen: dict[str, str] = {}  # execution ARN -> last status recorded
-        self.stopping = threading.Event()
+
+class ExecutionWatcher:
+    """Records executions as they start and end: AWS/States metrics for each, and, for machines
+    with a loggingConfiguration, the execution's events in its CloudWatch Logs group.
+
+    moto's interpreter tells `started` and `ended` (from the execution's own thread); the work
+    is queued to this watcher's thread, so an execution never waits for its own metrics and
+    the cost is per execution, however many have finished before.
+    """
+
+    def __init__(self) -> None:
+        self.events: queue.SimpleQueue[tuple[str, seams.ExecutionView] | None] = queue.SimpleQueue()
+
+    def started(self, execution: seams.ExecutionView) -> None:
+        self.events.put(("started", execution))
+
+    def ended(self, execution: seams.ExecutionView) -> None:
+        self.events.put(("ended", execution))
 
     def start(self) -> None:
         threading.Thread(target=self._run, name="states-watcher", daemon=True).start()
 
     def stop(self) -> None:
-        self.stopping.set()
+        self.events.put(None)
 
     def _run(self) -> None:
-        while not self.stopping.wait(self.interval_s):
-            self.scan()
-
-    def scan(self) -> None:
-        for execution in seams.iter_executions():
-            previous = self.seen.get(execution.arn)
-            if previous == execution.status:
-                continue
-            self.seen[execution.arn] = execution.status
+        while (event := self.events.get()) is not None:
+            kind, execution = event
             try:
-                self._put_metrics(execution, first_seen=previous is None)
-                if execution.status in FINISHED and execution.stop_date is not None:
-                    write_execution_log(execution)
+                self.record(kind, execution)
             except Exception:  # one bad execution must not stop the watcher for all others
                 log.exception("could not record execution %s", execution.arn)
 
-    def _put_metrics(self, execution: seams.ExecutionView, first_seen: bool) -> None:
+    def record(self, kind: str, execution: seams.ExecutionView) -> None:
         where = (execution.account_id, execution.region)
         dims = {"StateMachineArn": execution.state_machine_arn}
-        if first_seen:
+        if kind == "started":
             metrics.put("AWS/States", dims, {"ExecutionsStarted": (1, "Count")}, *where)
-        if execution.status in FINISHED and execution.stop_date is not None:
-            elapsed_ms = (execution.stop_date - execution.start_date).total_seconds() * 1000
-            values = {
-                FINISHED[execution.status]: (1, "Count"),
-                "ExecutionTime": (elapsed_ms, "Milliseconds"),
-            }
-            metrics.put("AWS/States", dims, values, *where)
+            return
+        seams.forget_finished_threads()
+        if execution.status not in FINISHED or execution.stop_date is None:
+            return
+        elapsed_ms = (execution.stop_date - execution.start_date).total_seconds() * 1000
+        values = {
+            FINISHED[execution.status]: (1, "Count"),
+            "ExecutionTime": (elapsed_ms, "Milliseconds"),
+        }
+        metrics.put("AWS/States", dims, values, *where)
+        write_execution_log(execution)
 
 
 # Which history events each logging level keeps (AWS: "Log levels" in the Step Functions guide).

@@ -8,9 +8,12 @@ Run with `make bench` (a private local cloud is started and stopped around it). 
   stage's invoke URL (API Gateway -> OrderService -> Step Functions -> CheckInventory,
   CreateOrder -> DynamoDB -> SNS -> mailbox) with 1 and 8 concurrent clients, against the
   use case's 1.736 s on AWS;
-- scale: `GET /inventory` (every page) and a CheckInventory invoke with 100 and 10,000 items;
-- the whole workbook under nbval (`pytest notebooks/`), when the notebooks are there.
-The deployed stack is torn down with scripts/teardown at the end.
+- scale: `GET /inventory` (every page, and one page near the end) and a CheckInventory invoke
+  with 100 and 10,000 items, then `POST /orders` with 10,000 items and 10,000 orders;
+- the whole workbook under nbval (`pytest notebooks/`), when the notebooks are there;
+- start-up: a fresh local cloud's time to its first answer and its memory (RSS).
+The deployed stack is torn down with scripts/teardown at the end. The goal ratios (GOALS)
+are printed last, each compared within this one run.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import io
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -80,12 +84,15 @@ def percentile(samples: list[float], q: float) -> float:
 
 
 def set_up(dynamodb, iam) -> str:  # noqa: ANN001
+    """The bench's table and its function's role (reading that table), as on AWS: waited
+    for until the table is ACTIVE."""
     dynamodb.create_table(
         TableName=TABLE,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+    dynamodb.get_waiter("table_exists").wait(TableName=TABLE, WaiterConfig={"Delay": 1})
     dynamodb.put_item(TableName=TABLE, Item={"id": {"S": "a"}, "label": {"S": "Headlight"}})
     trust = {
         "Statement": [
@@ -96,29 +103,62 @@ def set_up(dynamodb, iam) -> str:  # noqa: ANN001
             }
         ]
     }
-    return iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
-        "Arn"
-    ]
+    role = iam.create_role(RoleName=ROLE_NAME, AssumeRolePolicyDocument=json.dumps(trust))
+    read = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}],
+    }
+    iam.put_role_policy(RoleName=ROLE_NAME, PolicyName="read", PolicyDocument=json.dumps(read))
+    return role["Role"]["Arn"]
+
+
+def until_ready(call: Callable[[], object], what: str, timeout_s: float = 60) -> object:
+    """`call()` once what it needs has propagated (a new role, a new policy): IAM is
+    eventually consistent on AWS, and the local cloud makes clients wait the same way."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return call()
+        except botocore.exceptions.ClientError as error:
+            if time.monotonic() > deadline:
+                sys.exit(f"{what} was still refused after {timeout_s:.0f} s: {error}")
+            time.sleep(0.5)
 
 
 def package() -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("lambda_function.py", HANDLER)
+        entry = zipfile.ZipInfo("lambda_function.py")
+        entry.external_attr = 0o644 << 16  # readable by the function's user, as Lambda needs
+        archive.writestr(entry, HANDLER)
     return buffer.getvalue()
 
 
 def create_function(lam, role: str) -> str:  # noqa: ANN001
     name = f"bench-{uuid.uuid4().hex[:8]}"
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.11",
-        Role=role,
-        Handler="lambda_function.lambda_handler",
-        Code={"ZipFile": package()},
-        MemorySize=128,
+    until_ready(
+        lambda: lam.create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role,
+            Handler="lambda_function.lambda_handler",
+            Code={"ZipFile": package()},
+            MemorySize=128,
+        ),
+        "CreateFunction (the new role)",
     )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1})
     return name
+
+
+def invoke(lam, name: str, payload: str) -> object:  # noqa: ANN001
+    answer = lam.invoke(FunctionName=name, Payload=payload)
+    body = answer["Payload"].read()
+    if answer.get("FunctionError"):
+        raise botocore.exceptions.ClientError(
+            {"Error": {"Code": answer["FunctionError"], "Message": body.decode()}}, "Invoke"
+        )
+    return body
 
 
 def in_process_handler() -> Callable[[dict], object]:
@@ -131,15 +171,13 @@ def lambda_figures(args: argparse.Namespace) -> dict[str, float]:
     lam, dynamodb, iam = (boto3.client(s) for s in ("lambda", "dynamodb", "iam"))
     role = set_up(dynamodb, iam)
     payload = json.dumps({"id": "a"})
+    name = create_function(lam, role)
+    until_ready(lambda: invoke(lam, name, payload), "The role's read policy")
     cold = []
     for _ in range(args.cold):  # each a new function, so each first invoke is a cold start
         fresh = create_function(lam, role)
-        cold += timed(lambda n=fresh: lam.invoke(FunctionName=n, Payload=payload), 1)
-    name = create_function(lam, role)
-    lam.invoke(FunctionName=name, Payload=payload)
-    warm = timed(
-        lambda: lam.invoke(FunctionName=name, Payload=payload)["Payload"].read(), args.warm
-    )
+        cold += timed(lambda n=fresh: invoke(lam, n, payload), 1)
+    warm = timed(lambda: invoke(lam, name, payload), args.warm)
     handler = in_process_handler()
     direct = timed(lambda: handler({"id": "a"}), args.warm)
     get_item = timed(lambda: dynamodb.get_item(TableName=TABLE, Key={"id": {"S": "a"}}), args.warm)
@@ -170,8 +208,9 @@ def run_script(name: str, *options: str) -> None:
         sys.exit(f"scripts/{name} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def order_figures(outputs: dict[str, Any], orders: int) -> dict[str, float]:
-    """POST /orders latency and throughput through the invoke URL, 1 and 8 clients."""
+def order_client(outputs: dict[str, Any]) -> Callable[[], float]:
+    """A `POST /orders` through the invoke URL, for a new user and a well-stocked item;
+    each call answers its latency in milliseconds."""
     url = outputs["stageUrl"].rstrip("/")
     http = requests.Session()
     http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=16))
@@ -184,7 +223,7 @@ def order_figures(outputs: dict[str, Any], orders: int) -> dict[str, float]:
         Item={"itemId": item, "quantity": 1_000_000}
     )
 
-    def order(_: int = 0) -> float:
+    def order() -> float:
         started = time.perf_counter()
         answer = http.post(f"{url}/orders", json={"userId": user, "itemId": item, "quantity": 1})
         elapsed = (time.perf_counter() - started) * 1000
@@ -192,12 +231,17 @@ def order_figures(outputs: dict[str, Any], orders: int) -> dict[str, float]:
             sys.exit(f"POST /orders answered {answer.status_code}: {answer.text}")
         return elapsed
 
+    return order
+
+
+def order_figures(order: Callable[[], float], orders: int) -> dict[str, float]:
+    """POST /orders latency and throughput, 1 and 8 clients."""
     figures: dict[str, float] = {"order_cold_ms": order()}
     for clients in (1, 8):
         with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(order, range(clients)))  # every client's workers warm
+            list(pool.map(lambda _: order(), range(clients)))  # every client's workers warm
             started = time.perf_counter()
-            latencies = list(pool.map(order, range(orders * clients)))
+            latencies = list(pool.map(lambda _: order(), range(orders * clients)))
             wall = time.perf_counter() - started
         figures[f"order_{clients}c_p50_ms"] = percentile(latencies, 0.5)
         figures[f"order_{clients}c_p95_ms"] = percentile(latencies, 0.95)
@@ -206,8 +250,11 @@ def order_figures(outputs: dict[str, Any], orders: int) -> dict[str, float]:
     return figures
 
 
-def scale_figures(outputs: dict[str, Any]) -> dict[str, float]:
-    """GET /inventory (every page) and CheckInventory as the table grows to 10,000 items."""
+def scale_figures(
+    outputs: dict[str, Any], order: Callable[[], float], orders: int
+) -> dict[str, float]:
+    """GET /inventory and CheckInventory as the inventory grows to 10,000 items, and
+    POST /orders once the inventory and the orders table hold 10,000 rows each."""
     url = outputs["stageUrl"].rstrip("/")
     names = StackNames.for_prefix(PREFIX)
     table = boto3.resource("dynamodb").Table(names.inventory_table)
@@ -221,17 +268,29 @@ def scale_figures(outputs: dict[str, Any]) -> dict[str, float]:
                 batch.put_item(Item={"itemId": f"scale-{n:05d}", "quantity": 5})
         existing = size
 
+        def page(token: str | None, limit: int = 100) -> str | None:
+            answer = requests.get(
+                f"{url}/inventory",
+                params={"limit": limit, **({"nextToken": token} if token else {})},
+                timeout=60,
+            ).json()
+            return answer["nextToken"]
+
         def all_pages() -> None:
-            token = None
-            while True:
-                page = requests.get(
-                    f"{url}/inventory", params={"nextToken": token} if token else {}, timeout=60
-                ).json()
-                token = page["nextToken"]
-                if not token:
-                    return
+            token = page(None)
+            while token:
+                token = page(token)
 
         figures[f"inventory_all_pages_{size}_ms"] = statistics.median(timed(all_pages, 3))
+        # One page of 50 near the end of the table: where a Scan that walks to its start
+        # key costs the most.
+        tokens = [page(None, 50)]
+        while tokens[-1]:
+            tokens.append(page(tokens[-1], 50))
+        deep = tokens[-3] if len(tokens) >= 3 else None  # the last full page starts there
+        figures[f"inventory_page_{size}_p50_ms"] = percentile(
+            timed(lambda token=deep: page(token, 50), 20), 0.5
+        )
         lam.invoke(FunctionName=names.inventory_check_function, Payload=check)
         figures[f"check_inventory_{size}_p50_ms"] = percentile(
             timed(
@@ -240,7 +299,72 @@ def scale_figures(outputs: dict[str, Any]) -> dict[str, float]:
             ),
             0.5,
         )
+    big = SCALES[-1]
+    figures["ratio_inventory_page_big_to_small"] = (
+        figures[f"inventory_page_{big}_p50_ms"] / figures[f"inventory_page_{SCALES[0]}_p50_ms"]
+    )
+    orders_table = boto3.resource("dynamodb").Table(names.orders_table)
+    with orders_table.batch_writer() as batch:
+        for n in range(big):
+            batch.put_item(
+                Item={
+                    "orderId": f"scale-{n:05d}",
+                    "userId": "scale-user",
+                    "itemId": f"scale-{n:05d}",
+                    "quantity": 1,
+                    "status": "PLACED",
+                    "createdAt": "2026-01-01T00:00:00Z",
+                }
+            )
+    order()
+    figures["order_at_scale_p50_ms"] = percentile([order() for _ in range(orders)], 0.5)
     return figures
+
+
+def start_up_figures() -> dict[str, float]:
+    """A fresh local cloud of its own: seconds from start to its first answer, its memory
+    (RSS) then, and the first service request's time and memory (IAM's AWS managed
+    policies load with the first account's backends)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {**os.environ, "LOCALCLOUD_PORT": str(port), "LOCALCLOUD_DATA": data_dir}
+        env.pop("AWS_ENDPOINT_URL", None)
+        started = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "localcloud", "serve"],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            while True:
+                try:
+                    requests.get(f"{endpoint}/_localcloud/health", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    if server.poll() is not None:
+                        sys.exit("The local cloud for the start-up figures did not start.")
+                    time.sleep(0.01)
+            figures = {"start_to_first_answer_s": time.perf_counter() - started}
+            time.sleep(1)  # what it holds once started, not while it starts
+            figures["rss_after_start_mib"] = rss_mib(server.pid)
+            iam = boto3.client("iam", endpoint_url=endpoint)
+            figures["first_request_ms"] = timed(lambda: iam.list_roles(), 1)[0]
+            figures["rss_after_first_request_mib"] = rss_mib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+    return figures
+
+
+def rss_mib(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(kib) / 1024
 
 
 def workbook_seconds() -> tuple[float, bool] | None:
@@ -257,6 +381,39 @@ def workbook_seconds() -> tuple[float, bool] | None:
     return time.perf_counter() - started, done.returncode == 0
 
 
+# The goals each ratio is held to: (figure, at most or at least, bound). Ratios are taken
+# within one run on one cloud, so they compare the local cloud with itself, not machines.
+GOALS = (
+    ("ratio_order_p50_to_get_item", "<=", 10),
+    ("ratio_orders_per_s_8c_to_1c", ">=", 1.5),
+    ("ratio_order_p50_at_scale", "<=", 1.2),
+    ("ratio_inventory_page_big_to_small", "<=", 1.5),
+    ("workbook_nbval_s", "<=", 40),
+    ("start_to_first_answer_s", "<=", 1.5),
+)
+
+
+def goal_ratios(figures: dict[str, float]) -> dict[str, float]:
+    """The ratios the goals are set on, from this run's figures."""
+    return {
+        "ratio_order_p50_to_get_item": figures["order_1c_p50_ms"] / figures["get_item_p50_ms"],
+        "ratio_orders_per_s_8c_to_1c": figures["order_8c_per_s"] / figures["order_1c_per_s"],
+        "ratio_order_p50_at_scale": figures["order_at_scale_p50_ms"] / figures["order_1c_p50_ms"],
+    }
+
+
+def goal_lines(figures: dict[str, float]) -> list[str]:
+    lines = []
+    for key, relation, bound in GOALS:
+        if key not in figures:
+            continue
+        value = figures[key]
+        met = value <= bound if relation == "<=" else value >= bound
+        verdict = "met" if met else "NOT met"
+        lines.append(f"{key:<34}{value:>12.2f}  goal {relation} {bound}: {verdict}")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--warm", type=int, default=200, help="warm invokes to time")
@@ -266,18 +423,21 @@ def main() -> None:
     args = parser.parse_args()
     endpoint = require_local_cloud()
 
-    figures = lambda_figures(args)
+    figures = start_up_figures()
+    figures |= lambda_figures(args)
     with tempfile.TemporaryDirectory() as out_dir:
         started = time.perf_counter()
         run_script("deploy", "--out", out_dir)
         figures["deploy_s"] = time.perf_counter() - started
         outputs = json.loads((Path(out_dir) / "stack-outputs.json").read_text())
-    figures |= order_figures(outputs, args.orders)
-    figures |= scale_figures(outputs)
+    order = order_client(outputs)
+    figures |= order_figures(order, args.orders)
+    figures |= scale_figures(outputs, order, args.orders)
     run_script("teardown")
     workbook = workbook_seconds()
     if workbook is not None:
         figures["workbook_nbval_s"] = workbook[0]
+    figures |= goal_ratios(figures)
 
     report = {
         "machine": {
@@ -302,12 +462,15 @@ def main() -> None:
         print(f"{key:<34}{value:>12.2f}{unit}")
     if workbook is not None:
         print(f"{'workbook_nbval_passed':<34}{str(workbook[1]):>12}")
+    print("\nGoals")
+    for line in goal_lines(figures):
+        print(line)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(f"written to {args.out}")
 
 
-UNITS = (("_ms", " ms"), ("_per_s", " /s"), ("_s", " s"))
+UNITS = (("_ms", " ms"), ("_per_s", " /s"), ("_mib", " MiB"), ("_s", " s"))
 
 
 if __name__ == "__main__":

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import functools
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from localcloud.completions import Completions
 from localcloud.seams.patching import replace
 
 
@@ -21,24 +24,64 @@ class ExecutionView:
     stop_date: dt.datetime | None
 
 
-def iter_executions() -> Iterator[ExecutionView]:
-    """Every Step Functions execution moto's ASL interpreter (`moto.stepfunctions.parser`) holds."""
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+def _view(execution: Any) -> ExecutionView:
+    status = execution.exec_status.value if execution.exec_status else "RUNNING"
+    return ExecutionView(
+        execution.account_id,
+        execution.region_name,
+        execution.exec_arn,
+        execution.state_machine_arn,
+        status,
+        execution.start_date,
+        execution.stop_date,
+    )
 
-    for account_id, regions in list(stepfunctions_parser_backends.items()):
-        for region, backend in list(regions.items()):
-            for machine in list(backend.state_machines):
-                for execution in list(machine.executions):
-                    status = execution.exec_status.value if execution.exec_status else "RUNNING"
-                    yield ExecutionView(
-                        account_id,
-                        region,
-                        execution.exec_arn,
-                        execution.state_machine_arn,
-                        status,
-                        execution.start_date,
-                        execution.stop_date,
-                    )
+
+# Executions someone waits for (StartSyncExecution), by ARN: set when the execution ends.
+_COMPLETIONS = Completions()
+
+
+def install_execution_events(
+    on_start: Callable[[ExecutionView], None], on_end: Callable[[ExecutionView], None]
+) -> None:
+    """Tell `on_start` and `on_end` (in the execution's own thread: keep them short) of every
+    execution moto's ASL interpreter runs, and wake whoever waits for one that ends.
+
+    moto marks an execution's end in `BaseExecutionWorkerCommunication.terminated` (status,
+    stop date and output set from the program's final state), which every execution calls
+    once from its worker thread; `Execution.start` begins each one.
+    """
+    from moto.stepfunctions.parser.backend import execution as executions
+
+    def start_of(model: Any) -> Any:
+        def start(self: Any) -> None:
+            model(self)
+            on_start(_view(self))
+
+        return start
+
+    def terminated_of(model: Any) -> Any:
+        def terminated(self: Any) -> None:
+            try:
+                model(self)
+            finally:
+                view = _view(self.execution)
+                _COMPLETIONS.done(view.arn)
+                on_end(view)
+
+        return terminated
+
+    replace(executions.Execution, "start", start_of)
+    replace(executions.BaseExecutionWorkerCommunication, "terminated", terminated_of)
+
+
+def forget_finished_threads() -> None:
+    """Drop ended threads from moto's `TMP_THREADS`, a list every execution appends its
+    threads to and nothing reads or prunes (each keeps its execution's whole state alive)."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    for thread in [t for t in TMP_THREADS if not t.is_alive()]:
+        TMP_THREADS.remove(thread)
 
 
 def start_execution_and_wait(
@@ -55,8 +98,6 @@ def start_execution_and_wait(
     waited for. Raises `SfnClientError` for a missing machine or a Standard one.
     `trace_header` is the caller's X-Amzn-Trace-Id (DescribeExecution's traceHeader).
     """
-    import time
-
     from moto.stepfunctions.responses import get_backend
 
     backend = get_backend(account_id, region)
@@ -72,8 +113,11 @@ def start_execution_and_wait(
     execution = backend.start_execution(
         state_machine_arn, name, execution_input, trace_header=trace_header
     )
-    while execution.exec_status is None or execution.exec_status.value == "RUNNING":
-        time.sleep(0.002)
+    ended = _COMPLETIONS.expect(execution.exec_arn)
+    # Registered after the start: an execution that ended before it already has its status.
+    if execution.exec_status is None or execution.exec_status.value == "RUNNING":
+        ended.wait()
+    _COMPLETIONS.forget(execution.exec_arn)
     described = dict(execution.to_describe_output())
     described["status"] = execution.exec_status.value
     return described
@@ -104,6 +148,17 @@ def state_machine_logging(account_id: str, region: str, state_machine_arn: str) 
     return machine.loggingConfiguration
 
 
+def state_machine_role(account_id: str, region: str, state_machine_arn: str) -> str | None:
+    """A state machine's roleArn, or None if there is no such machine."""
+    from moto.stepfunctions.exceptions import InvalidArn, StateMachineDoesNotExist
+    from moto.stepfunctions.responses import get_backend
+
+    try:
+        return get_backend(account_id, region).describe_state_machine(state_machine_arn).roleArn
+    except (InvalidArn, StateMachineDoesNotExist):
+        return None
+
+
 def execution_tracing(account_id: str, region: str, execution_arn: str) -> tuple[bool, str | None]:
     """Whether the execution's state machine had X-Ray tracing on when it started, and the
     execution's trace header (None if it was started without one)."""
@@ -127,48 +182,184 @@ def install_state_task_trace(trace_for: Callable[[str, str, str], str | None]) -
     """Let a Lambda task of an execution carry a trace header to the function it invokes.
 
     moto's interpreter invokes each Lambda task (`arn:aws:states:::lambda:invoke` or a bare
-    function ARN) through `lambda_eval_utils.execute_lambda_function_integration`, with a
-    boto3 client from `boto_client_for`, in the thread that runs the task. Both are wrapped:
-    the first asks `trace_for(account, region, execution_arn)` for the header, the second adds
-    it to the Invoke request, where the Lambda API reads X-Amzn-Trace-Id as from any caller.
+    function ARN) through `lambda_eval_utils.execute_lambda_function_integration`, in the
+    thread that runs the task, with a client from `boto_client_for`. The first is wrapped to
+    ask `trace_for(account, region, execution_arn)` for the header; the Lambda clients (see
+    `install_task_client_cache`) add it to the Invoke request, where the Lambda API reads
+    X-Amzn-Trace-Id as from any caller.
     """
-    import threading
-
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
         lambda_eval_utils as tasks,
     )
-
-    current = threading.local()
-
-    def boto_client_for_of(model: Any) -> Any:
-        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
-            client = model(region=region, service=service, state_credentials=state_credentials)
-            header = getattr(current, "trace_header", None)
-            if header:
-
-                def add_header(request: Any, **_: Any) -> None:
-                    request.headers["X-Amzn-Trace-Id"] = header
-
-                client.meta.events.register("before-sign.lambda.Invoke", add_header)
-            return client
-
-        return boto_client_for
 
     def execute_of(model: Any) -> Any:
         def execute_lambda_function_integration(
             env: Any, parameters: dict, region: str, state_credentials: Any
         ) -> None:
             execution_arn = env.states.context_object.context_object_data["Execution"]["Id"]
-            current.trace_header = trace_for(execution_arn.split(":")[4], region, execution_arn)
+            _task.trace_header = trace_for(execution_arn.split(":")[4], region, execution_arn)
             try:
                 model(env, parameters, region, state_credentials)
             finally:
-                current.trace_header = None
+                _task.trace_header = None
 
         return execute_lambda_function_integration
 
-    replace(tasks, "boto_client_for", boto_client_for_of)
     replace(tasks, "execute_lambda_function_integration", execute_of)
+
+
+# What the task running in this thread sends with its calls (see install_state_task_trace).
+_task = threading.local()
+
+# The modules of moto's interpreter that call services (each imported `boto_client_for`).
+_TASK_CLIENT_MODULES = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_aws_sdk",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_dynamodb",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
+    "state_task_service_events",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
+)
+
+
+def install_task_client_cache(http_session: Any = None) -> None:
+    """One boto3 client per region, service and credentials for the interpreter's tasks.
+
+    moto's `boto_client_for` builds a new boto3 client for every task it runs (loading the
+    service model each time); botocore clients are thread-safe, so one is reused. A Lambda
+    client also sends the running task's trace header (`_task.trace_header`) on Invoke.
+    `http_session`, if given, sends the clients' requests instead of botocore's own
+    (`send(request) -> AWSResponse`, as the endpoint's `http_session`).
+    """
+    import importlib
+
+    def cached_of(model: Any) -> Any:
+        @functools.lru_cache(maxsize=256)
+        def client_for(region: str, service: str, role_arn: str | None) -> Any:
+            credentials = None if role_arn is None else _Credentials(role_arn)
+            client = model(region=region, service=service, state_credentials=credentials)
+            if role_arn is not None and _role_credentials is not None:
+                client = _client_as_role(client, service, region, _role_credentials(role_arn))
+            if service == "lambda":
+                client.meta.events.register("before-sign.lambda.Invoke", _add_trace_header)
+            if http_session is not None:
+                client._endpoint.http_session = http_session
+            return client
+
+        def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+            return client_for(region, service, getattr(state_credentials, "role_arn", None))
+
+        return boto_client_for
+
+    for name in _TASK_CLIENT_MODULES:
+        replace(importlib.import_module(name), "boto_client_for", cached_of)
+
+
+# Keyword arguments of boto3.client for a session of a role (see install_task_credentials).
+_role_credentials: Callable[[str], dict[str, str]] | None = None
+
+
+def install_task_credentials(credentials_for: Callable[[str], dict[str, str]]) -> None:
+    """Let tasks call services as the state machine's role, as on AWS.
+
+    moto's `boto_client_for` signs every call with the key "ak" whatever role the task runs
+    as. `credentials_for(role_arn)` gives the `aws_access_key_id`, `aws_secret_access_key` and
+    `aws_session_token` of a session of that role; the task clients use them.
+    """
+    global _role_credentials
+    _role_credentials = credentials_for
+
+
+def _client_as_role(client: Any, service: str, region: str, credentials: dict[str, str]) -> Any:
+    """The same client as moto built (endpoint, retries, timeouts), signing as the role."""
+    import boto3
+
+    return boto3.client(
+        service,
+        region_name=region,
+        endpoint_url=client.meta.endpoint_url,
+        config=client.meta.config,
+        **credentials,
+    )
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    """What the client cache keeps of moto's StateCredentials: the role a task runs as."""
+
+    role_arn: str
+
+
+def _add_trace_header(request: Any, **_: Any) -> None:
+    header = getattr(_task, "trace_header", None)
+    if header:
+        request.headers["X-Amzn-Trace-Id"] = header
+
+
+def install_program_cache() -> None:
+    """Parse each state machine definition once, not at every execution.
+
+    moto's `ExecutionWorker._get_evaluation_entrypoint` runs the ANTLR parser over the
+    definition for every execution (a quarter of the server's time under load). The parsed
+    program holds no per-execution state (that lives in the execution's `Environment`), so
+    executions of one definition share it.
+    """
+    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+    @functools.lru_cache(maxsize=256)
+    def program_for(definition: str) -> Any:
+        program = AmazonStateLanguageParser.parse(definition)[0]
+        _assign_heap_keys(program)
+        return program
+
+    def entrypoint_of(model: Any) -> Any:
+        def _get_evaluation_entrypoint(self: Any) -> Any:
+            return program_for(self._evaluation_details.state_machine_details.definition)
+
+        return _get_evaluation_entrypoint
+
+    replace(ExecutionWorker, "_get_evaluation_entrypoint", entrypoint_of)
+
+
+def _assign_heap_keys(program: Any) -> None:
+    """Give every component of a shared program its `heap_key` now: moto assigns it lazily
+    (a retrier's attempt counter), and two executions assigning it at once would race."""
+    from moto.stepfunctions.parser.asl.component.component import Component
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+
+    seen: set[int] = set()
+    pending: list[Any] = [program]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, EvalComponent):
+            node.heap_key  # noqa: B018 - read for its side effect: the key is assigned
+        if isinstance(node, Component):
+            pending.extend(vars(node).values())
+        elif isinstance(node, list | tuple | set):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            pending.extend(node.values())
+
+
+def install_json_path_cache() -> None:
+    """Parse each JSONPath expression once: moto's interpreter calls jsonpath_ng's `parse`
+    for every path at every evaluation. A parsed path is only read when it is applied."""
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    def cached_of(model: Any) -> Any:
+        return functools.lru_cache(maxsize=4096)(model)
+
+    replace(json_path, "parse", cached_of)
+    replace(result_path, "parse", cached_of)
 
 
 class SfnClientError(Exception):
