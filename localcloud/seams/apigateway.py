@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from localcloud.seams.patching import replace
+from localcloud.seams.patching import add, replace
 
 
 def find_rest_api(api_id: str) -> tuple[str, str] | None:
@@ -119,3 +119,84 @@ def on_apigateway_deployment(callback: Callable[[str, str, str, str], None]) -> 
         return create_deployment
 
     replace(APIGatewayBackend, "create_deployment", create_deployment_of)
+
+
+def install_apigateway_refusals(
+    resource_refusal: Callable[[str, list[str]], tuple[str, str] | None],
+    method_refusal: Callable[[str, list[str]], tuple[str, str] | None],
+    model_refusal: Callable[[str, list[str]], tuple[str, str] | None],
+) -> None:
+    """Refuse CreateResource, PutMethod and CreateModel as `resource_refusal(path part, sibling
+    path parts)`, `method_refusal(method, the resource's methods)` and `model_refusal(name, the
+    API's models)` say: (error type, message) or None.
+    """
+    from moto.apigateway import exceptions
+    from moto.apigateway.models import APIGatewayBackend
+
+    def refuse(refusal: tuple[str, str]) -> Exception:
+        error_type, message = refusal
+        return getattr(exceptions, error_type)(message)  # ConflictException, BadRequestException
+
+    def create_resource_of(create: Any) -> Any:
+        def create_resource(
+            self: Any, function_id: str, parent_resource_id: str, path_part: str
+        ) -> Any:
+            siblings = [
+                resource.path_part
+                for resource in self.get_rest_api(function_id).resources.values()
+                if resource.parent_id == parent_resource_id
+            ]
+            refusal = resource_refusal(path_part, siblings) if path_part else None
+            if refusal is not None:
+                raise refuse(refusal)
+            return create(self, function_id, parent_resource_id, path_part)
+
+        return create_resource
+
+    def put_method_of(put: Any) -> Any:
+        def put_method(
+            self: Any, function_id: str, resource_id: str, method_type: str, *args: Any, **kw: Any
+        ) -> Any:
+            existing = list(self.get_resource(function_id, resource_id).resource_methods)
+            refusal = method_refusal(method_type, existing)
+            if refusal is not None:
+                raise refuse(refusal)
+            return put(self, function_id, resource_id, method_type, *args, **kw)
+
+        return put_method
+
+    def create_model_of(create: Any) -> Any:
+        def create_model(self: Any, rest_api_id: str, name: str, *args: Any, **kw: Any) -> Any:
+            if rest_api_id and name:  # moto's own checks answer a missing one
+                refusal = model_refusal(name, list(self.get_rest_api(rest_api_id).models))
+                if refusal is not None:
+                    raise refuse(refusal)
+            return create(self, rest_api_id, name, *args, **kw)
+
+        return create_model
+
+    replace(APIGatewayBackend, "create_resource", create_resource_of)
+    replace(APIGatewayBackend, "create_model", create_model_of)
+    replace(APIGatewayBackend, "put_method", put_method_of)
+
+
+def install_update_model(patched: Callable[[dict[str, Any], list[Any]], dict[str, Any]]) -> None:
+    """Implement UpdateModel (moto has none) with `patched(model fields, patch operations)`,
+    which returns the new {"description", "schema"} or raises ValueError (BadRequestException).
+    """
+    from moto.apigateway.exceptions import BadRequestException
+    from moto.apigateway.responses import APIGatewayResponse
+
+    def update_model(self: Any) -> Any:
+        # PATCH /restapis/{restapi_id}/models/{model_name}
+        _, _, rest_api_id, _, model_name = self.path.split("/")[:5]
+        model = self.backend.get_model(rest_api_id, model_name)  # moto's not-found errors
+        fields = {"description": model.description, "schema": model.schema}
+        try:
+            fields = patched(fields, self._get_param("patchOperations") or [])
+        except ValueError as error:
+            raise BadRequestException(str(error)) from None
+        model.description, model.schema = fields["description"], fields["schema"]
+        return 200, {}, json.dumps(model.to_json())
+
+    add(APIGatewayResponse, "update_model", update_model)

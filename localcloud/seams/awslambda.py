@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from moto.awslambda.models import LambdaFunction
+from moto.awslambda.models import LambdaBackend, LambdaFunction
 
 from localcloud.seams.core import lambda_backend
 from localcloud.seams.patching import replace
@@ -42,6 +44,16 @@ TRACING_MODES = ("Active", "PassThrough")
 def function_revision(function: LambdaFunction) -> str:
     """Changes with every UpdateFunctionCode and UpdateFunctionConfiguration (LastModified)."""
     return function.last_modified
+
+
+def function_role(account_id: str, region: str, function_name: str) -> str | None:
+    """The execution role of a function (by name or ARN), or None if there is no such one."""
+    from moto.awslambda.exceptions import UnknownFunctionException
+
+    try:
+        return lambda_backend(account_id, region).get_function(function_name).role
+    except UnknownFunctionException:
+        return None
 
 
 def install_lambda_update_hooks() -> None:
@@ -81,3 +93,145 @@ def install_lambda_update_hooks() -> None:
 
     replace(LambdaFunction, "update_configuration", update_configuration_of)
     replace(LambdaFunction, "update_function_code", update_function_code_of)
+
+
+@dataclass(frozen=True)
+class FunctionLifecycleHooks:
+    """What the Lambda API tells `localcloud.lifecycle`, by function ARN."""
+
+    created: Callable[[str], None]
+    check_update: Callable[[str], None]  # raises to refuse an update or PublishVersion
+    updated: Callable[[str], None]
+    deleted: Callable[[str], None]
+    # (ARN, moto's FunctionConfiguration) -> the one to answer: State, LastUpdateStatus...
+    configuration: Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+def install_function_lifecycle(hooks: FunctionLifecycleHooks) -> None:
+    """Route CreateFunction, the two updates, PublishVersion, DeleteFunction and every
+    FunctionConfiguration moto answers (GetFunction, ListFunctions, ...) through `hooks`.
+
+    moto 5.2.5 makes a function Active at once and never shows an update in progress.
+    """
+
+    def create_function_of(model: Any) -> Any:
+        def create_function(self: Any, spec: dict[str, Any]) -> Any:
+            function = model(self, spec)
+            hooks.created(function.function_arn)
+            return function
+
+        return create_function
+
+    def update_of(model: Any) -> Any:
+        def update(
+            self: Any, function_name: str, qualifier: str, body: dict[str, Any]
+        ) -> dict[str, Any] | None:
+            arn = self.get_function(function_name, qualifier).function_arn
+            hooks.check_update(arn)
+            answer = model(self, function_name, qualifier, body)
+            if body.get("DryRun"):
+                return answer
+            hooks.updated(arn)
+            return hooks.configuration(arn, answer) if answer is not None else None
+
+        return update
+
+    def publish_version_of(model: Any) -> Any:
+        def publish_version(self: Any, function_name: str, description: str = "") -> Any:
+            hooks.check_update(self.get_function(function_name).function_arn)
+            return model(self, function_name, description)
+
+        return publish_version
+
+    def delete_function_of(model: Any) -> Any:
+        def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
+            arn = self.get_function(function_name).function_arn
+            model(self, function_name, qualifier)
+            if qualifier is None:
+                hooks.deleted(arn)
+
+        return delete_function
+
+    def get_configuration_of(model: Any) -> Any:
+        def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+            return hooks.configuration(self.function_arn, model(self, on_create))
+
+        return get_configuration
+
+    replace(LambdaBackend, "create_function", create_function_of)
+    replace(LambdaBackend, "update_function_code", update_of)
+    replace(LambdaBackend, "update_function_configuration", update_of)
+    replace(LambdaBackend, "publish_version", publish_version_of)
+    replace(LambdaBackend, "delete_function", delete_function_of)
+    replace(LambdaFunction, "get_configuration", get_configuration_of)
+
+
+def install_runtime_check(refusal: Callable[[str | None, bool], str | None]) -> None:
+    """Refuse CreateFunction, and UpdateFunctionConfiguration setting a Runtime, when
+    `refusal(runtime, creating)` gives a message (moto 5.2.5 accepts any runtime)."""
+    from moto.awslambda.exceptions import InvalidParameterValueException
+    from moto.awslambda.responses import LambdaResponse
+
+    def checked_of(model: Any, *, creating: bool) -> Any:
+        def checked(self: Any) -> Any:
+            body = self.json_body or {}
+            if creating or "Runtime" in body:
+                message = refusal(body.get("Runtime"), creating)
+                if message is not None:
+                    raise InvalidParameterValueException(message)
+            return model(self)
+
+        return checked
+
+    replace(LambdaResponse, "create_function", lambda m: checked_of(m, creating=True))
+    replace(
+        LambdaResponse, "update_function_configuration", lambda m: checked_of(m, creating=False)
+    )
+
+
+def on_functions_deleted(deleted: Callable[[set[str]], None]) -> None:
+    """Call `deleted(ARNs)` after DeleteFunction with the ARNs that no longer exist: the
+    function's and every version's, or the one version deleted."""
+    from moto.awslambda.exceptions import UnknownFunctionException
+    from moto.awslambda.models import LambdaStorage
+
+    def arns_of(storage: Any, name: str) -> set[str]:
+        group = storage._functions.get(name) or {"latest": None, "versions": []}
+        latest = [group["latest"]] if group["latest"] is not None else []
+        return {function.function_arn for function in latest + group["versions"]}
+
+    def del_function_of(model: Any) -> Any:
+        def del_function(self: Any, name_or_arn: str, qualifier: str | None = None) -> None:
+            try:
+                name = self.get_function_by_name_or_arn_with_qualifier(
+                    name_or_arn, qualifier
+                ).function_name
+            except UnknownFunctionException:
+                name = None  # moto answers ResourceNotFoundException
+            before = arns_of(self, name) if name else set()
+            model(self, name_or_arn, qualifier)
+            gone = before - arns_of(self, name) if name else set()
+            if gone:
+                deleted(gone)
+
+        return del_function
+
+    replace(LambdaStorage, "del_function", del_function_of)
+
+
+def install_invoke_qualifier() -> None:
+    """Invoke the version or alias the request's `Qualifier` names.
+
+    moto 5.2.5 reads a query parameter `qualifier` (Lambda's is `Qualifier`), and failing that,
+    a `qualifier` key of the event itself: it always ran $LATEST, or what the event named.
+    """
+    from moto.awslambda.responses import LambdaResponse
+
+    def invoke_of(model: Any) -> Any:
+        def invoke(self: Any) -> Any:
+            self.querystring["qualifier"] = self.querystring.get("Qualifier", [None])
+            return model(self)
+
+        return invoke
+
+    replace(LambdaResponse, "invoke", invoke_of)

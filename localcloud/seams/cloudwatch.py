@@ -257,3 +257,38 @@ def install_metric_data_hook(
         return results
 
     replace(CloudWatchBackend, "get_metric_data", lambda _model: get_metric_data)
+
+
+def install_metric_arrival(arrived: Callable[[float], bool]) -> None:
+    """Every reader of datapoints (GetMetricData, GetMetricStatistics, ListMetrics, alarms)
+    sees only those `arrived(when it was put, epoch s)` accepts; moto shows one at once.
+
+    moto keeps no time of arrival (a datum's Timestamp is the one the caller gave), so
+    PutMetricData notes it for the datums it adds; every reader goes through
+    `get_all_metrics`. A datum moto adds by itself (none noted) counts as arrived.
+    """
+    import time
+    import weakref
+
+    from moto.cloudwatch.models import CloudWatchBackend
+
+    put_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+    def put_metric_data_of(model: Callable[..., Any]) -> Callable[..., Any]:
+        def put_metric_data(self: Any, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+            before = len(self.metric_data)
+            model(self, namespace, metric_data)
+            now = time.time()
+            for datum in self.metric_data[before:]:
+                put_at.setdefault(datum, now)
+
+        return put_metric_data
+
+    def get_all_metrics_of(model: Callable[..., Any]) -> Callable[..., Any]:
+        def get_all_metrics(self: Any) -> list[Any]:
+            return [datum for datum in model(self) if datum not in put_at or arrived(put_at[datum])]
+
+        return get_all_metrics
+
+    replace(CloudWatchBackend, "put_metric_data", put_metric_data_of)
+    replace(CloudWatchBackend, "get_all_metrics", get_all_metrics_of)

@@ -1,8 +1,10 @@
-"""The one way the local cloud replaces a moto function or method.
+"""The one way the local cloud replaces (or adds) a moto function or method.
 
 `replace(owner, name, build)` keeps moto's own implementation on the replacement as
 `localcloud_original`, so installing again (a second server in one test process) wraps moto's
 code, never our own wrapper, and a test can still reach what moto does by itself.
+`add(owner, name, function)` gives moto a method it lacks (an action it does not implement),
+and refuses if moto has gained one by that name.
 """
 
 from __future__ import annotations
@@ -27,3 +29,20 @@ def replace(owner: Any, name: str, build: Callable[[Any], Any]) -> Any:
     replacement.localcloud_original = model
     setattr(owner, name, replacement)
     return replacement
+
+
+def add(owner: Any, name: str, function: Callable[..., Any]) -> Any:
+    """Give `owner` a method (or function) moto lacks, e.g. an action moto does not implement.
+
+    Refuses if moto has one by that name: a moto upgrade that adds it must be looked at, not
+    silently overridden. Adding again (a second server in one process) replaces our own.
+    """
+    current = getattr(owner, name, None)
+    if current is not None and not getattr(current, "localcloud_added", False):
+        raise RuntimeError(
+            f"moto now has {getattr(owner, '__name__', owner)}.{name}: use it, or replace it "
+            "with patching.replace, instead of adding one of our own."
+        )
+    function.localcloud_added = True  # type: ignore[attr-defined]
+    setattr(owner, name, function)
+    return function

@@ -7,7 +7,7 @@ email a mailbox and AWS's confirmation flow through the hooks installed here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +43,9 @@ class SnsHooks:
     deliver: Callable[[SubscriptionView, str, str, str | None, dict[str, Any] | None], None]
     # ConfirmSubscription(TopicArn, Token) -> the subscription's ARN; raises SnsError.
     confirm: Callable[[str, str, str, str], str]
+    # Subscribe on an endpoint the topic already has: (the call's Attributes, the existing
+    # subscription's attributes); raises SnsError to refuse it, else the existing ARN answers.
+    resubscribe: Callable[[Mapping[str, Any], Mapping[str, Any]], None]
 
 
 def _subscription_view(subscription: Any) -> SubscriptionView:
@@ -114,6 +117,14 @@ def install_sns_hooks(hooks: SnsHooks) -> None:
         hooks.deliver(_subscription_view(self), message, message_id, subject, message_attributes)
 
     def subscribe_response(self: Any) -> Any:
+        existing = self.backend._find_subscription(
+            self._get_param("TopicArn"), self._get_param("Endpoint"), self._get_param("Protocol")
+        )
+        if existing is not None:
+            try:
+                hooks.resubscribe(self._get_param("Attributes") or {}, existing.attributes)
+            except SnsError as error:
+                raise SNSInvalidParameter(str(error)) from None
         result = subscribe_api(self)
         arn = result.result["SubscriptionArn"]
         subscription = self.backend.subscriptions.get(arn)
