@@ -123,6 +123,7 @@ def status(settings: Settings) -> int:
         return 1
     print(f"The local cloud is running (pid {running['pid']}) at {running['endpoint']}")
     print(f"  region {running['region']}, moto {running['moto']}, data in {running['dataDir']}")
+    print(f"  realism {running['realism']} (LOCALCLOUD_REALISM: fast, aws or off)")
     return 0
 
 

@@ -39,7 +39,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from localcloud import seams
+from localcloud import seams, sns_subscriptions
 
 MAIL_PATH = "/_localcloud/mail"
 SNS_PATH = "/_localcloud/sns/"
@@ -132,7 +132,12 @@ class SnsEmail:
 
     def install(self) -> None:
         seams.install_sns_hooks(
-            seams.SnsHooks(subscribed=self.subscribed, deliver=self.deliver, confirm=self.confirm)
+            seams.SnsHooks(
+                subscribed=self.subscribed,
+                deliver=self.deliver,
+                confirm=self.confirm,
+                resubscribe=sns_subscriptions.check_resubscribe,
+            )
         )
 
     # -- SNS hooks --------------------------------------------------------------------------

@@ -19,21 +19,26 @@ from typing import Any
 
 from werkzeug.serving import run_simple
 
-from localcloud import mail, seams
+from localcloud import iam, lifecycle, mail, realism, seams, unimplemented
 from localcloud.alarms import AlarmEvaluator
 from localcloud.apigateway import InvokeApp, is_invoke_path
+from localcloud.apigateway import control as apigateway_control
 from localcloud.apigateway.export import ExportApp, is_oas30_export_path
+from localcloud.lambda_runtime import interpreters
 from localcloud.lambda_runtime.backend import INVOKE_REQUEST_ID_HEADER, LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.mail import SnsEmail
 from localcloud.metric_data import is_percentile, percentile_values
+from localcloud.on_demand import OnFirstRequest
+from localcloud.request_handler import RawHeadersRequestHandler
 from localcloud.settings import Settings, port_in_use
 from localcloud.stepfunctions import (
     ExecutionWatcher,
+    install_interpreter,
     name_unnamed_execution,
     start_sync_execution,
-    task_trace_header,
 )
+from localcloud.throttling import logs_read_quotas
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 HEALTH_PATH = "/_localcloud/health"
@@ -44,11 +49,16 @@ class LocalCloudApp:
     """A WSGI app: our routes first (by path prefix), then moto."""
 
     def __init__(
-        self, settings: Settings, routes: list[tuple[Callable[[str], bool], WsgiApp]]
+        self,
+        settings: Settings,
+        routes: list[tuple[Callable[[str], bool], WsgiApp]],
+        first_requests: OnFirstRequest | None = None,
     ) -> None:
         self.settings = settings
         self.routes = routes
-        self.moto = seams.moto_wsgi_app()
+        self.first_requests = first_requests or OnFirstRequest({})
+        self.guard = iam.Guard()
+        self.moto = self.guard.recording_policy_changes(seams.moto_wsgi_app())
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -57,7 +67,11 @@ class LocalCloudApp:
         for matches, app in self.routes:
             if matches(path):
                 return app(environ, start_response)
+        refusal = self.guard.refusal(environ)  # IAM: may this caller do this?
+        if refusal is not None:
+            return refusal(environ, start_response)
         target = environ.get("HTTP_X_AMZ_TARGET", "")
+        self.first_requests.before(environ)
         if target == "AWSStepFunctions.StartSyncExecution":
             status, answer = start_sync_execution(
                 _read_body(environ), _region_of(environ), environ.get("HTTP_X_AMZN_TRACE_ID")
@@ -80,6 +94,7 @@ class LocalCloudApp:
                 "region": self.settings.region,
                 "dataDir": str(self.settings.data_dir),
                 "moto": seams.MOTO_VERSION,
+                "realism": realism.level(),
             }
         ).encode()
         start_response(
@@ -126,14 +141,25 @@ def _json_response(start_response: Callable, status: int, answer: dict) -> Itera
 def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     """Configure moto and our additions; returns the app and the services to stop at exit."""
     seams.check_moto_version()
+    seams.load_aws_managed_policies()
     # moto's Step Functions interpreter calls Lambda and the other services on this port.
     os.environ["MOTO_PORT"] = str(settings.port)
     runtime = LambdaRuntime(settings)
     LocalLambdaBackend.runtime = runtime
     seams.configure_moto(LocalLambdaBackend)
     seams.install_lambda_update_hooks()
-    seams.install_state_task_trace(task_trace_header)
+    # Lambda refuses retired runtimes, and a deleted function's workers stop at once.
+    seams.install_runtime_check(interpreters.refusal)
+    seams.install_invoke_qualifier()
+    seams.on_functions_deleted(runtime.stop_workers)
+    lifecycle.install()
+    seams.install_task_credentials(iam.task_credentials)
+    seams.install_item_patches()
+    seams.install_dispatch_caches()
     seams.install_metric_data_hook(is_percentile, percentile_values)
+    seams.install_unimplemented_answer(unimplemented.answer)
+    if (quotas := logs_read_quotas()) is not None:
+        seams.install_logs_read_quotas(quotas.admit)
     execution_watcher = ExecutionWatcher()
     execution_watcher.start()
     sns_email = SnsEmail(settings.endpoint_url, settings.data_dir)
@@ -142,13 +168,25 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     alarm_evaluator.install()
     alarm_evaluator.start()
     gateway = InvokeApp()
+
+    def install_apigateway() -> None:
+        apigateway_control.install()
+        gateway.install()
+
+    # Services whose moto modules take long to import are patched at their first request.
+    first_requests = OnFirstRequest(
+        {
+            "states": lambda: install_interpreter(execution_watcher, app),
+            "apigateway": install_apigateway,
+        }
+    )
     routes = [
         (mail.matches, sns_email),
         (is_invoke_path, gateway),
         # GetExport as OpenAPI 3 (moto answers Swagger 2 only), from the same snapshots.
         (is_oas30_export_path, ExportApp(gateway.deployments)),
     ]
-    app = LocalCloudApp(settings, routes=routes)
+    app = LocalCloudApp(settings, routes=routes, first_requests=first_requests)
     gateway.services = app  # AWS integrations (Step Functions) call this same app in-process
     return app, [runtime, execution_watcher, alarm_evaluator]
 
@@ -164,6 +202,10 @@ def serve(settings: Settings) -> None:
     # One line per request would cost time on every call and grow the log without bound;
     # warnings and errors still reach it.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        realism.delays()  # a wrong LOCALCLOUD_REALISM stops the server here, with the fix
+    except realism.RealismError as error:
+        sys.exit(str(error))
     app, services = build(settings)
 
     def stop(signum: int, frame: Any) -> None:
@@ -181,5 +223,5 @@ def serve(settings: Settings) -> None:
         settings.port,
         app,
         threaded=True,
-        request_handler=seams.MotoRequestHandler,
+        request_handler=RawHeadersRequestHandler,
     )

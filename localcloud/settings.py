@@ -8,6 +8,7 @@
 | AWS_DEFAULT_REGION          | us-east-1      | region the CLI prints for clients              |
 | LOCALCLOUD_WORKER_IDLE_S    | 300            | idle Lambda workers are stopped after this     |
 | LOCALCLOUD_MAX_WORKERS      | 16             | workers per function (see runtime.invoke)      |
+| LOCALCLOUD_REALISM          | fast           | delays AWS shows: fast, aws, off (realism.py)  |
 """
 
 from __future__ import annotations

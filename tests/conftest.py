@@ -71,10 +71,18 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     """A fresh local cloud on a free port, in its own data folder, for this test session."""
+    yield from start_cloud(tmp_path_factory)
+
+
+def start_cloud(
+    tmp_path_factory: pytest.TempPathFactory, settings: dict[str, str] | None = None
+) -> Iterator[LocalCloud]:
+    """Start a local cloud (with these extra environment `settings`), yield it, stop it."""
     port = free_port()
     data_dir = tmp_path_factory.mktemp("localcloud")
     env = {**os.environ, "LOCALCLOUD_PORT": str(port), "LOCALCLOUD_DATA": str(data_dir)}
     env["LOCALCLOUD_ALARM_INTERVAL_S"] = "0.5"  # alarm tests wait for evaluations
+    env.update(settings or {})
     env.pop("AWS_ENDPOINT_URL", None)
     with open(data_dir / "server.log", "wb") as log:  # the child keeps its own copy
         server = subprocess.Popen(

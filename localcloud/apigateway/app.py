@@ -52,6 +52,10 @@ class InvokeApp:
         self.limiter = Limiter()
         # The local cloud's own app, for AWS service integrations (set by the server).
         self.services: WsgiApp | None = None
+
+    def install(self) -> None:
+        """Learn of every new deployment (the server calls this before the first API Gateway
+        request: importing moto's API Gateway takes about a second)."""
         seams.on_apigateway_deployment(self.deployments.record)
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
@@ -151,7 +155,10 @@ class InvokeApp:
         elif kind == "AWS":
             services = self.services
             assert services is not None, "the server sets InvokeApp.services"
-            result = self._timed(call, lambda: integrations.call_service(services, uri, rendered))
+            role = integration.get("credentials")
+            result = self._timed(
+                call, lambda: integrations.call_service(services, uri, rendered, role)
+            )
         else:
             raise MappingError(f"integration type {kind} is not emulated by the local cloud")
         context["integration"]["status"] = result.status

@@ -7,14 +7,15 @@ its URL, https://apigateway.amazonaws.com/restapis/<apiId>/models/<name>.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from jsonschema import Draft4Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4
+from typing import TYPE_CHECKING, Any
 
 from localcloud.apigateway import errors
 from localcloud.apigateway.request import GatewayRequest
+
+if TYPE_CHECKING:
+    # jsonschema takes about a second to import (its format checkers): it is imported when a
+    # deployed API first validates a body, not when the local cloud starts.
+    from jsonschema import Draft4Validator
 
 MODEL_URL = "https://apigateway.amazonaws.com/restapis/{api_id}/models/{name}"
 _LOCATIONS = {"querystring": "query", "header": "header", "path": "path"}
@@ -26,13 +27,6 @@ class Validators:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.compiled: dict[str, Draft4Validator] = {}
-        self.registry: Registry = Registry().with_resources(
-            (
-                MODEL_URL.format(api_id=config["id"], name=name),
-                Resource.from_contents(_schema(schema), default_specification=DRAFT4),
-            )
-            for name, schema in config["models"].items()
-        )
 
     def check(
         self, method: dict[str, Any], request: GatewayRequest, path_params: dict[str, str]
@@ -79,9 +73,20 @@ class Validators:
             raise errors.invalid_body()
 
     def _validator(self, name: str) -> Draft4Validator:
+        from jsonschema import Draft4Validator
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT4
+
         if name not in self.compiled:
+            registry = Registry().with_resources(
+                (
+                    MODEL_URL.format(api_id=self.config["id"], name=model),
+                    Resource.from_contents(_schema(schema), default_specification=DRAFT4),
+                )
+                for model, schema in self.config["models"].items()
+            )
             self.compiled[name] = Draft4Validator(
-                _schema(self.config["models"][name]), registry=self.registry
+                _schema(self.config["models"][name]), registry=registry
             )
         return self.compiled[name]
 

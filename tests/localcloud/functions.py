@@ -10,24 +10,40 @@ import zipfile
 ROLE = "arn:aws:iam::123456789012:role/test-lambda-role"
 
 
-def zip_of(files: dict[str, str]) -> bytes:
-    """A deployment package holding `files` (name -> Python source, dedented)."""
+def zip_of(files: dict[str, str], modes: dict[str, int] | None = None) -> bytes:
+    """A deployment package holding `files` (name -> Python source, dedented), each readable
+    by all (0644) as packaging tools make them, unless `modes` gives its permission bits."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, source in files.items():
-            archive.writestr(name, textwrap.dedent(source))
+            entry = zipfile.ZipInfo(name, (2024, 1, 1, 0, 0, 0))
+            entry.create_system = 3  # Unix, so Lambda reads the permission bits
+            entry.external_attr = (0o100000 | (modes or {}).get(name, 0o644)) << 16
+            archive.writestr(entry, textwrap.dedent(source))
     return buffer.getvalue()
 
 
 def deploy(lambda_client, source: str, name: str | None = None, **config) -> str:  # noqa: ANN001
-    """Create a function whose lambda_function.py is `source`; returns its name."""
+    """Create a function whose lambda_function.py is `source`, wait until it is Active;
+    returns its name."""
     name = name or f"fn-{uuid.uuid4().hex[:10]}"
     lambda_client.create_function(
         FunctionName=name,
-        Runtime="python3.11",
+        Runtime=config.pop("Runtime", "python3.11"),
         Role=ROLE,
         Handler=config.pop("Handler", "lambda_function.lambda_handler"),
         Code={"ZipFile": zip_of({"lambda_function.py": source})},
         **config,
     )
+    # A new function is Pending for a moment, on AWS as here: invoking it now would fail.
+    lambda_client.get_waiter("function_active_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1}
+    )
     return name
+
+
+def wait_until_updated(lambda_client, name: str) -> None:  # noqa: ANN001
+    """Wait for an UpdateFunctionCode/Configuration to finish (LastUpdateStatus Successful)."""
+    lambda_client.get_waiter("function_updated_v2").wait(
+        FunctionName=name, WaiterConfig={"Delay": 0.1}
+    )

@@ -7,11 +7,13 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 
 import pytest
 import requests
 
 from tests.localcloud.apigateway_api import ApiUnderTest, build_api
+from tests.localcloud.polling import until
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 GOOD_ORDER = {"customer": "c-1", "items": [{"sku": "Headlight", "quantity": 2}]}
@@ -364,11 +366,17 @@ def test_integration_response_without_method_response_is_500(api) -> None:  # no
 
 def access_log(cloud, api, request_id: str) -> dict:  # noqa: ANN001
     logs = cloud.client("logs")
-    for event in logs.filter_log_events(logGroupName=api.log_group)["events"]:
-        line = json.loads(event["message"])
-        if line["requestId"] == request_id:
-            return line
-    raise AssertionError(f"no access log line for {request_id}")
+
+    def line() -> dict | None:  # access log lines arrive a moment after the request
+        for event in logs.filter_log_events(logGroupName=api.log_group)["events"]:
+            found = json.loads(event["message"])
+            if found["requestId"] == request_id:
+                return found
+        return None
+
+    found = until(line)
+    assert found is not None, f"no access log line for {request_id}"
+    return found
 
 
 def test_access_log_line_per_request(cloud, api) -> None:  # noqa: ANN001
@@ -402,14 +410,34 @@ def metric_sum(cloud, api, name: str, statistic: str = "Sum") -> float:  # noqa:
     return sum(point[statistic] for point in points)
 
 
+def settled(read: Callable[[], dict]) -> dict:
+    """What `read` answers once datapoints from earlier requests have all arrived (two reads
+    half a second apart agree): metrics arrive in CloudWatch a while after they are put."""
+    previous = read()
+    while True:
+        time.sleep(0.5)
+        current = read()
+        if current == previous:
+            return current
+        previous = current
+
+
 def test_metrics_count_requests_and_errors(cloud, api) -> None:  # noqa: ANN001
-    before = {m: metric_sum(cloud, api, m) for m in ("Count", "4XXError", "5XXError")}
+    def counts() -> dict:
+        return {m: metric_sum(cloud, api, m) for m in ("Count", "4XXError", "5XXError")}
+
+    before = settled(counts)
     requests.get(api.url() + "/echo")
     requests.get(api.url() + "/nope")
     requests.get(api.url() + "/nope")
     requests.get(api.url() + "/echo?mode=raise")
-    after = {m: metric_sum(cloud, api, m) for m in ("Count", "4XXError", "5XXError")}
-    assert after["Count"] - before["Count"] == 4
+
+    def all_four_counted() -> dict | None:
+        now = counts()
+        return now if now["Count"] - before["Count"] == 4 else None
+
+    after = until(all_four_counted)
+    assert after is not None, "the four requests were never all counted"
     assert after["4XXError"] - before["4XXError"] == 2
     assert after["5XXError"] - before["5XXError"] == 1
     assert metric_sum(cloud, api, "Latency", "SampleCount") >= 4

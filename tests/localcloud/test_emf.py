@@ -11,6 +11,8 @@ import pytest
 
 from localcloud import emf
 from tests.localcloud.functions import deploy
+from tests.localcloud.polling import until
+from workbook.packaging import layer_zip
 
 STAMP_MS = 1_795_000_000_000
 
@@ -135,13 +137,22 @@ def with_powertools(event, context):
 
 def test_handler_emf_lines_become_metrics(cloud) -> None:  # noqa: ANN001
     lam = cloud.client("lambda")
-    by_hand = deploy(lam, HANDLER, Handler="lambda_function.by_hand")
-    powertools = deploy(lam, HANDLER, Handler="lambda_function.with_powertools", Timeout=30)
+    # Powertools comes in a layer, as on AWS: the runtime has only the handler's code and boto3.
+    layer = lam.publish_layer_version(LayerName="emf-powertools", Content={"ZipFile": layer_zip()})[
+        "LayerVersionArn"
+    ]
+    by_hand = deploy(lam, HANDLER, Handler="lambda_function.by_hand", Layers=[layer])
+    powertools = deploy(
+        lam, HANDLER, Handler="lambda_function.with_powertools", Timeout=30, Layers=[layer]
+    )
     for function in (by_hand, powertools):
         answer = lam.invoke(FunctionName=function, Payload=b"{}")
         assert "FunctionError" not in answer, answer["Payload"].read()
 
-    assert metric_sum(cloud, "ShopByHand", "CartValue", {"Function": by_hand}) == 42.0
+    # Datapoints are readable a moment after they are put, as on AWS.
+    assert until(
+        lambda: metric_sum(cloud, "ShopByHand", "CartValue", {"Function": by_hand}) == 42.0
+    )
     deadline = time.monotonic() + 5
     while metric_sum(cloud, "ShopPowertools", "OrdersPlaced", {"service": "checkout"}) != 3.0:
         assert time.monotonic() < deadline, "powertools' metric never arrived"

@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localcloud.functions import deploy, zip_of
+from tests.localcloud.functions import deploy, wait_until_updated, zip_of
+from tests.localcloud.polling import until
 
 ECHO = """
 import os, time
@@ -104,8 +105,12 @@ def test_log_tail_and_log_group_hold_start_end_report(lam, echo, cloud) -> None:
     for field in ("Duration:", "Billed Duration:", "Memory Size: 256 MB", "Max Memory Used:"):
         assert field in report
     logs = cloud.client("logs")
-    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{echo}")["events"]
-    assert any(e["message"].startswith(f"REPORT RequestId: {request_id}") for e in events)
+
+    def reported() -> bool:  # log events arrive in CloudWatch Logs a moment later
+        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{echo}")["events"]
+        return any(e["message"].startswith(f"REPORT RequestId: {request_id}") for e in events)
+
+    assert until(reported)
     assert "LogResult" not in lam.invoke(FunctionName=echo)  # only with LogType=Tail
 
 
@@ -121,12 +126,14 @@ def test_update_code_and_configuration_start_fresh_workers(lam, echo) -> None:  
     lam.update_function_configuration(
         FunctionName=name, Environment={"Variables": {"GREETING": "new"}}
     )
+    wait_until_updated(lam, name)
     body = invoke(lam, name)[1]
     assert body["pid"] != pid and body["env"]["GREETING"] == "new" and body["count"] == 1
     lam.update_function_code(
         FunctionName=name,
         ZipFile=zip_of({"lambda_function.py": "def lambda_handler(e, c):\n    return 'v2'\n"}),
     )
+    wait_until_updated(lam, name)
     assert invoke(lam, name)[1] == "v2"
 
 
@@ -313,6 +320,7 @@ def test_handler_boto3_reaches_the_local_cloud(lam, cloud) -> None:  # noqa: ANN
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+    dynamodb.get_waiter("table_exists").wait(TableName="runtime-items", WaiterConfig={"Delay": 1})
     dynamodb.put_item(TableName="runtime-items", Item={"id": {"S": "a"}, "n": {"N": "4"}})
     source = """
     import boto3
@@ -342,7 +350,7 @@ def test_lambda_metrics_reach_cloudwatch(lam, cloud) -> None:  # noqa: ANN001
         )["Datapoints"]
         return sum(p["Sum"] for p in points)
 
-    assert total("Invocations") == 2
+    assert until(lambda: total("Invocations") == 2)  # datapoints arrive a moment later
     assert total("Errors") == 1
     assert total("Duration") > 0
     assert total("ConcurrentExecutions") >= 2

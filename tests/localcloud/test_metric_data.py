@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from localcloud.metric_data import is_percentile
+from tests.localcloud.polling import until
 
 NAMESPACE = "Test/Percentiles"
 
@@ -64,6 +65,20 @@ def minute(cloud) -> dt.datetime:  # noqa: ANN001
             },
         ],
     )
+
+    def arrived() -> bool:  # datapoints are readable a moment after PutMetricData
+        points = cw.get_metric_statistics(
+            Namespace=NAMESPACE,
+            MetricName="Latency",
+            Dimensions=api,
+            StartTime=start,
+            EndTime=start + dt.timedelta(minutes=1),
+            Period=60,
+            Statistics=["SampleCount"],
+        )["Datapoints"]
+        return [p["SampleCount"] for p in points] == [100.0]
+
+    assert until(arrived)
     return start
 
 

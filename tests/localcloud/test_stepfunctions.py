@@ -8,6 +8,7 @@ import time
 import pytest
 
 from tests.localcloud.functions import ROLE, deploy
+from tests.localcloud.polling import until
 
 CHECK = """
 def lambda_handler(event, context):
@@ -115,14 +116,13 @@ def test_functions_report_lines_are_in_cloudwatch_logs(cloud, machines) -> None:
         stateMachineArn=machines["STANDARD"], input='{"itemId": "a", "quantity": 1}'
     )
     wait_for(sfn, run["executionArn"])
-    messages = [
-        e["message"]
-        for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{machines['check_fn']}")[
-            "events"
-        ]
-    ]
-    assert any(m.startswith("REPORT RequestId:") for m in messages)
-    assert "checking a" in messages
+
+    def messages() -> list[str]:  # log events arrive a moment after they are written
+        group = f"/aws/lambda/{machines['check_fn']}"
+        return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+
+    assert until(lambda: "checking a" in messages())
+    assert any(m.startswith("REPORT RequestId:") for m in messages())
 
 
 def test_unnamed_executions_get_unique_names(cloud, machines) -> None:  # noqa: ANN001

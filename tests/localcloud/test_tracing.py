@@ -11,7 +11,8 @@ import requests
 from botocore.exceptions import ClientError
 
 from localcloud.tracing import child_header, continue_trace, new_trace_header, trace_id
-from tests.localcloud.functions import ROLE, deploy
+from tests.localcloud.functions import ROLE, deploy, wait_until_updated
+from tests.localcloud.polling import until
 
 # Answers with the trace header Lambda gave it and the worker that ran it.
 TRACED = """
@@ -70,6 +71,7 @@ def test_tracing_mode_is_applied_and_brings_new_workers(lam, traced) -> None:  #
         FunctionName=traced, TracingConfig={"Mode": "Active"}
     )
     assert updated["TracingConfig"] == {"Mode": "Active"}
+    wait_until_updated(lam, traced)  # until then, invokes run the previous configuration
     after = lam.get_function_configuration(FunctionName=traced)
     assert after["TracingConfig"] == {"Mode": "Active"}
     assert after["LastModified"] != before["LastModified"]
@@ -79,6 +81,7 @@ def test_tracing_mode_is_applied_and_brings_new_workers(lam, traced) -> None:  #
 def test_an_update_that_changes_nothing_still_starts_fresh(lam, traced) -> None:  # noqa: ANN001
     pid = invoke(lam, traced)["pid"]
     lam.update_function_configuration(FunctionName=traced, TracingConfig={"Mode": "Active"})
+    wait_until_updated(lam, traced)
     assert invoke(lam, traced)["pid"] != pid
 
 
@@ -135,11 +138,16 @@ def stage(cloud, lam, traced) -> dict:  # noqa: ANN001
 
 
 def access_log_trace(cloud, group: str, request_id: str) -> str:  # noqa: ANN001
-    for event in cloud.client("logs").filter_log_events(logGroupName=group)["events"]:
-        line = json.loads(event["message"])
-        if line["id"] == request_id:
-            return line["trace"]
-    raise AssertionError(f"no access log line for {request_id}")
+    def trace() -> str | None:  # access log lines arrive a moment after the request
+        for event in cloud.client("logs").filter_log_events(logGroupName=group)["events"]:
+            line = json.loads(event["message"])
+            if line["id"] == request_id:
+                return line["trace"]
+        return None
+
+    found = until(trace)
+    assert found is not None, f"no access log line for {request_id}"
+    return found
 
 
 def test_access_log_has_the_trace_id_only_with_tracing_on(cloud, stage) -> None:  # noqa: ANN001

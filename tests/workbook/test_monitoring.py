@@ -19,6 +19,8 @@ from nbval.plugin import get_sanitize_patterns
 from tests.localcloud.functions import ROLE, deploy
 from workbook import mailbox, monitoring
 from workbook.headless import NOTEBOOKS_DIR
+from workbook.iam_retry import retry_while_role_propagates
+from workbook.stack import assume_role_policy
 
 # -- without a cloud ----------------------------------------------------------------------------
 
@@ -177,6 +179,8 @@ def test_trace_ids_are_masked_for_nbval() -> None:
 
 # -- on the test session's local cloud -----------------------------------------------------------
 
+ACCOUNT_ID = ROLE.split(":")[4]
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 LOGGING = f"""
 import json
 
@@ -190,10 +194,15 @@ def lambda_handler(event, context):
 @pytest.fixture
 def function(on_cloud: str) -> str:
     iam = boto3.client("iam")
-    trust = {"Version": "2012-10-17", "Statement": []}
+    trust = json.dumps(assume_role_policy("lambda.amazonaws.com", ACCOUNT_ID))
     with suppress(iam.exceptions.EntityAlreadyExistsException):  # made by another test
-        iam.create_role(RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=json.dumps(trust))
-    return deploy(boto3.client("lambda"), LOGGING, name=f"{on_cloud}-logging")
+        iam.create_role(RoleName=ROLE.rsplit("/", 1)[1], AssumeRolePolicyDocument=trust)
+    # Logs are written with the execution role: it needs AWS's basic execution policy.
+    iam.attach_role_policy(RoleName=ROLE.rsplit("/", 1)[1], PolicyArn=BASIC_EXECUTION)
+    # A new role (and a policy just attached) takes a moment to reach Lambda, as on AWS.
+    return retry_while_role_propagates(
+        deploy, boto3.client("lambda"), LOGGING, name=f"{on_cloud}-logging"
+    )
 
 
 def test_function_logs_and_reports(function: str) -> None:
@@ -201,7 +210,12 @@ def test_function_logs_and_reports(function: str) -> None:
     lam = boto3.client("lambda")
     for _ in range(2):
         lam.invoke(FunctionName=function)
-    lines = monitoring.function_logs([function], since)
+
+    def all_lines() -> pd.DataFrame | None:
+        found = monitoring.function_logs([function], since)
+        return found if len(found) >= 10 else None
+
+    lines = monitoring.wait_for(all_lines)  # logs arrive late, on AWS as here
     assert lines["kind"].value_counts().to_dict() == {"platform": 6, "log": 2, "text": 2}
     reports = monitoring.invocation_reports([function], since)
     assert reports["cold_start"].tolist() == [True, False]
@@ -225,6 +239,14 @@ def test_widgets_are_drawn_with_their_totals(on_cloud: str) -> None:
             "Largest", [[namespace, "Orders"]], region="us-east-1", stat="p90", period=1
         ),
     ]
+
+    def all_datapoints() -> bool | None:
+        data = monitoring.metric_data(
+            monitoring.widget_queries(widgets[0]), start, datetime.now(UTC)
+        )
+        return True if data["value"].sum() == 6 else None
+
+    monitoring.wait_for(all_datapoints)  # datapoints arrive late, on AWS as here
     figure, counts = monitoring.draw_widgets(widgets, start, datetime.now(UTC), columns=2)
     assert len(figure.axes) == 2 and [a.get_title() for a in figure.axes] == ["Orders", "Largest"]
     assert counts["Orders"].to_dict() == {"Orders": 6} and "Largest" not in counts
