@@ -4,7 +4,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localcloud.functions import ROLE, zip_of
+from tests.localcloud.functions import LOG_DELIVERY_ACTIONS, ROLE, zip_of
 
 # What the test functions, state machines and API Gateway integrations using ROLE really do.
 ROLE_POLICY = {
@@ -24,15 +24,7 @@ ROLE_POLICY = {
                 "logs:CreateLogGroup",
                 "logs:CreateLogStream",
                 "logs:PutLogEvents",
-                # state machines with a loggingConfiguration
-                "logs:CreateLogDelivery",
-                "logs:GetLogDelivery",
-                "logs:UpdateLogDelivery",
-                "logs:DeleteLogDelivery",
-                "logs:ListLogDeliveries",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-                "logs:DescribeLogGroups",
+                *LOG_DELIVERY_ACTIONS,  # state machines with a loggingConfiguration
             ],
             "Resource": "*",
         }

@@ -8,6 +8,27 @@ import uuid
 import zipfile
 
 ROLE = "arn:aws:iam::123456789012:role/test-lambda-role"
+LAMBDA_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+# What a state machine's role needs for a loggingConfiguration (the Step Functions guide's list).
+LOG_DELIVERY_ACTIONS = [
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+]
 
 
 def zip_of(files: dict[str, str], modes: dict[str, int] | None = None) -> bytes:

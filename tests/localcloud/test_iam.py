@@ -14,19 +14,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.localcloud.functions import zip_of
+from tests.localcloud.functions import LAMBDA_TRUST, LOG_DELIVERY_ACTIONS, zip_of
 
 ACCOUNT = "123456789012"
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
 
 
 def unique(prefix: str) -> str:
@@ -397,20 +387,7 @@ def test_state_machine_logging_needs_log_delivery_permissions(cloud) -> None:  #
     iam.put_role_policy(
         RoleName=name,
         PolicyName="log-delivery",
-        PolicyDocument=json.dumps(
-            allow(
-                [
-                    "logs:CreateLogDelivery",
-                    "logs:GetLogDelivery",
-                    "logs:UpdateLogDelivery",
-                    "logs:DeleteLogDelivery",
-                    "logs:ListLogDeliveries",
-                    "logs:PutResourcePolicy",
-                    "logs:DescribeResourcePolicies",
-                    "logs:DescribeLogGroups",
-                ]
-            )
-        ),
+        PolicyDocument=json.dumps(allow(LOG_DELIVERY_ACTIONS)),
     )
     assert retried(create, "AccessDeniedException")["stateMachineArn"]
 
