@@ -5,6 +5,10 @@ Every email or email-json delivery becomes an RFC 5322 message in a Maildir per 
 subscription is pending, as on AWS: its address first gets AWS's confirmation email, whose link
 points at this server (`/_localcloud/sns/?Action=ConfirmSubscription&...`), and nothing else
 reaches it until the link is followed (or ConfirmSubscription is called with the token).
+With LOCALCLOUD_SIMULATED_RECIPIENT=1 the local cloud plays each recipient for headless runs
+(tests, CI, scripts): it follows every confirmation link it mails, `recipient_confirms_s`
+(realism.py) later, as a person reading the email would. Off by default, so that a learner
+really clicks.
 Deliveries that cannot leave the machine (SMS, mobile push, Firehose) are recorded instead.
 
 HTTP API, for clients that do not share the server's filesystem:
@@ -18,12 +22,14 @@ HTTP API, for clients that do not share the server's filesystem:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
 import html
 import json
 import mailbox
+import os
 import re
 import secrets
 import threading
@@ -39,7 +45,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from localcloud import seams, sns_subscriptions
+from localcloud import realism, seams, sns_subscriptions
 
 MAIL_PATH = "/_localcloud/mail"
 SNS_PATH = "/_localcloud/sns/"
@@ -48,6 +54,12 @@ DEFAULT_SENDER_NAME = "AWS Notifications"
 DEFAULT_SUBJECT = "AWS Notification Message"
 CONFIRMATION_SUBJECT = "AWS Notification - Subscription Confirmation"
 EMAIL_PROTOCOLS = ("email", "email-json")
+SIMULATED_RECIPIENT_VARIABLE = "LOCALCLOUD_SIMULATED_RECIPIENT"
+
+
+def simulated_recipient() -> bool:
+    """Whether LOCALCLOUD_SIMULATED_RECIPIENT asks the cloud to confirm its own mail."""
+    return os.environ.get(SIMULATED_RECIPIENT_VARIABLE, "").strip().lower() in {"1", "true", "yes"}
 
 
 def matches(path: str) -> bool:
@@ -129,6 +141,7 @@ class SnsEmail:
         self.tokens: dict[str, PendingToken] = {}
         self.deliveries: list[dict[str, Any]] = []
         self.lock = threading.Lock()
+        self.recipient_confirms = simulated_recipient()
 
     def install(self) -> None:
         seams.install_sns_hooks(
@@ -174,6 +187,20 @@ class SnsEmail:
                 "to sns-opt-out"
             )
         self.store.deliver(_email(sub, CONFIRMATION_SUBJECT, body))
+        if self.recipient_confirms:
+            self._recipient_follows(sub.topic_arn, token)
+
+    def _recipient_follows(self, topic_arn: str, token: str) -> None:
+        """The simulated recipient opens the email and follows its link, a moment later."""
+
+        def follow() -> None:
+            # SnsError: unsubscribed (or its topic deleted) before the recipient got to it.
+            with contextlib.suppress(seams.SnsError):
+                self.confirm_token(topic_arn, token)
+
+        timer = threading.Timer(realism.delays().recipient_confirms_s, follow)
+        timer.daemon = True  # a recipient who has not clicked yet never holds the server up
+        timer.start()
 
     def deliver(
         self,

@@ -32,10 +32,13 @@ class Delays:
     policy_effect_s: float  # a new or changed policy is not yet in force
     log_arrival_s: float  # a log event is not yet returned by GetLogEvents/FilterLogEvents
     metric_arrival_s: float  # a datapoint is not yet returned by GetMetricData/Statistics
+    # LOCALCLOUD_SIMULATED_RECIPIENT: how long the simulated recipient takes to open the
+    # confirmation email and follow its link (a person takes seconds at least).
+    recipient_confirms_s: float
 
 
 LEVELS: dict[str, Delays] = {
-    "off": Delays(0, 0, 0, 0, 0, 0, 0, 0),
+    "off": Delays(0, 0, 0, 0, 0, 0, 0, 0, 0),
     "fast": Delays(
         function_pending_s=0.3,
         function_update_s=0.3,
@@ -45,6 +48,7 @@ LEVELS: dict[str, Delays] = {
         policy_effect_s=0.5,
         log_arrival_s=0.2,
         metric_arrival_s=0.2,
+        recipient_confirms_s=0.5,
     ),
     # What AWS typically shows (see docs/aws-fidelity.md for the sources).
     "aws": Delays(
@@ -56,6 +60,7 @@ LEVELS: dict[str, Delays] = {
         policy_effect_s=5.0,
         log_arrival_s=3.0,
         metric_arrival_s=30.0,
+        recipient_confirms_s=5.0,
     ),
 }
 

@@ -95,6 +95,7 @@ class LocalCloudApp:
                 "dataDir": str(self.settings.data_dir),
                 "moto": seams.MOTO_VERSION,
                 "realism": realism.level(),
+                "simulatedRecipient": mail.simulated_recipient(),
             }
         ).encode()
         start_response(

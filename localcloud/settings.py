@@ -9,6 +9,7 @@
 | LOCALCLOUD_WORKER_IDLE_S    | 300            | idle Lambda workers are stopped after this     |
 | LOCALCLOUD_MAX_WORKERS      | 16             | workers per function (see runtime.invoke)      |
 | LOCALCLOUD_REALISM          | fast           | delays AWS shows: fast, aws, off (realism.py)  |
+| LOCALCLOUD_SIMULATED_RECIPIENT | off         | 1: follow mailed confirmation links (mail.py)  |
 """
 
 from __future__ import annotations

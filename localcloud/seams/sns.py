@@ -16,6 +16,11 @@ from localcloud.seams.patching import original, replace
 # Protocols moto does not deliver anywhere; their deliveries go to the `deliver` hook.
 SNS_LOCAL_PROTOCOLS = frozenset({"email", "email-json", "sms", "application", "firehose"})
 SNS_CONFIRMATION_PROTOCOLS = frozenset({"email", "email-json"})  # confirmed by the address
+# AWS's answer to Unsubscribe of a pending subscription (as Terraform's AWS provider matches it).
+PENDING_UNSUBSCRIBE = (
+    "Invalid parameter: SubscriptionArn Reason: Cannot unsubscribe a subscription that is "
+    "pending confirmation"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ def install_sns_hooks(hooks: SnsHooks) -> None:
     subscribe_model = original(SNSBackend, "subscribe")
     publish_model = original(Subscription, "publish")
     subscribe_api = original(SNSResponse, "subscribe")
+    unsubscribe_api = original(SNSResponse, "unsubscribe")
 
     def subscribe(self: Any, topic_arn: str, endpoint: str, protocol: str) -> Any:
         existing = self._find_subscription(topic_arn, endpoint, protocol)
@@ -147,6 +153,13 @@ def install_sns_hooks(hooks: SnsHooks) -> None:
             raise SNSInvalidParameter(str(error)) from None
         return ActionResult({"SubscriptionArn": arn})
 
+    def unsubscribe_response(self: Any) -> Any:
+        subscription = self.backend.subscriptions.get(self._get_param("SubscriptionArn"))
+        if subscription is not None and subscription.attributes.get("PendingConfirmation"):
+            # AWS refuses it; SNS deletes an unconfirmed subscription itself after 48 hours.
+            raise SNSInvalidParameter(PENDING_UNSUBSCRIBE)
+        return unsubscribe_api(self)
+
     def listed_arn(self: Any) -> str:
         # ListSubscriptions(ByTopic) show this instead of the ARN while confirmation is pending.
         return "PendingConfirmation" if self.attributes.get("PendingConfirmation") else self.arn
@@ -156,6 +169,7 @@ def install_sns_hooks(hooks: SnsHooks) -> None:
     replace(Subscription, "publish", lambda _model: publish)
     replace(SNSResponse, "subscribe", lambda _model: subscribe_response)
     replace(SNSResponse, "confirm_subscription", lambda _model: confirm_subscription)
+    replace(SNSResponse, "unsubscribe", lambda _model: unsubscribe_response)
     Subscription.subscription_arn = property(listed_arn)  # type: ignore[attr-defined]
 
 

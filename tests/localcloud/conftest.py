@@ -1,9 +1,11 @@
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.conftest import LocalCloud, start_cloud
 from tests.localcloud.functions import LOG_DELIVERY_ACTIONS, ROLE, zip_of
 
 # What the test functions, state machines and API Gateway integrations using ROLE really do.
@@ -30,6 +32,13 @@ ROLE_POLICY = {
         }
     ],
 }
+
+
+@pytest.fixture(scope="session")
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """This suite's cloud does not play the email recipient: its tests confirm subscriptions
+    themselves, and test that nothing reaches a pending one."""
+    yield from start_cloud(tmp_path_factory)
 
 
 @pytest.fixture(scope="session", autouse=True)

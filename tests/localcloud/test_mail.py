@@ -7,11 +7,15 @@ import mailbox
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
+from botocore.exceptions import ClientError
 
+from localcloud import realism
+from tests.conftest import SIMULATED_RECIPIENT, LocalCloud, start_cloud
+from workbook import inboxes
 from workbook import mailbox as notebook_mailbox
 
 LINK = re.compile(r"http://\S+Action=ConfirmSubscription\S+")
@@ -32,6 +36,12 @@ def wait_for(check: Callable[[], bool], seconds: float = 5) -> None:
     while not check():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+@pytest.fixture(scope="module")
+def recipient_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """A cloud that plays the recipient; this suite's `cloud` does not (conftest.py)."""
+    yield from start_cloud(tmp_path_factory, SIMULATED_RECIPIENT)
 
 
 @pytest.fixture
@@ -209,3 +219,103 @@ def test_notebook_helpers(cloud, sns, topic, monkeypatch) -> None:  # noqa: ANN0
     monkeypatch.delenv("AWS_ENDPOINT_URL")
     with pytest.raises(RuntimeError, match="real inbox"):
         notebook_mailbox.inbox(to)
+
+
+def pending(sns, arn: str) -> str:  # noqa: ANN001
+    return sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]["PendingConfirmation"]
+
+
+def subscribe_filtered(sns, topic: str, to: str, user_id: str) -> str:  # noqa: ANN001
+    return sns.subscribe(
+        TopicArn=topic,
+        Protocol="email",
+        Endpoint=to,
+        Attributes={"FilterPolicy": json.dumps({"userId": [user_id]})},
+        ReturnSubscriptionArn=True,
+    )["SubscriptionArn"]
+
+
+def publish_for(sns, topic: str, user_id: str, text: str) -> None:  # noqa: ANN001
+    attributes = {"userId": {"DataType": "String", "StringValue": user_id}}
+    sns.publish(TopicArn=topic, Message=text, MessageAttributes=attributes)
+
+
+def test_the_simulated_recipient_confirms_after_a_moment(recipient_cloud) -> None:  # noqa: ANN001
+    sns = recipient_cloud.client("sns")
+    topic = sns.create_topic(Name=f"shop-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    to = address("headless")
+    subscribed = time.monotonic()
+    arn = subscribe_filtered(sns, topic, to, "A")
+    assert pending(sns, arn) == "true"  # as on AWS, until the recipient follows the link
+    publish_for(sns, topic, "A", "too early")
+
+    wait_for(lambda: pending(sns, arn) == "false", seconds=10)
+    # Not at once: a person takes a moment to open the email (LOCALCLOUD_REALISM's figure).
+    assert time.monotonic() - subscribed >= realism.delays().recipient_confirms_s * 0.8
+    publish_for(sns, topic, "B", "for someone else")
+    publish_for(sns, topic, "A", "for A")
+    wait_for(lambda: len(mail_of(recipient_cloud, to)) == 2)
+    subjects = [m["subject"] for m in mail_of(recipient_cloud, to)]
+    assert subjects[0] == "AWS Notification - Subscription Confirmation"
+    assert mail_of(recipient_cloud, to)[1]["body"].startswith("for A\n")  # nothing else came
+
+
+def test_without_the_simulated_recipient_a_subscription_stays_pending(cloud, sns, topic) -> None:  # noqa: ANN001
+    to = address("nobody-clicks")
+    arn = subscribe_filtered(sns, topic, to, "A")
+    time.sleep(realism.delays().recipient_confirms_s + 1)
+    assert pending(sns, arn) == "true"
+    publish_for(sns, topic, "A", "never delivered")
+    assert [m["subject"] for m in mail_of(cloud, to)] == [
+        "AWS Notification - Subscription Confirmation"
+    ]
+
+
+def test_a_pending_subscription_cannot_be_unsubscribed(cloud, sns, topic) -> None:  # noqa: ANN001
+    """AWS refuses Unsubscribe while confirmation is pending, even with the ARN that
+    ReturnSubscriptionArn gave; once confirmed, it can go."""
+    to = address("pending")
+    arn = subscribe_filtered(sns, topic, to, "A")
+    with pytest.raises(ClientError) as refused:
+        sns.unsubscribe(SubscriptionArn=arn)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameter"
+    assert refused.value.response["Error"]["Message"] == (
+        "Invalid parameter: SubscriptionArn Reason: Cannot unsubscribe a subscription that is "
+        "pending confirmation"
+    )
+    assert pending(sns, arn) == "true"  # still there
+
+    requests.get(LINK.search(mail_of(cloud, to)[0]["body"]).group(0), timeout=5)
+    sns.unsubscribe(SubscriptionArn=arn)
+    assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
+
+
+def test_notebook_waits_for_the_recipient_to_confirm(recipient_cloud, monkeypatch, capsys) -> None:  # noqa: ANN001
+    sns = recipient_cloud.client("sns")
+    topic = sns.create_topic(Name=f"shop-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    to = address("waiting")
+    arn = subscribe_filtered(sns, topic, to, "A")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", recipient_cloud.endpoint_url)
+
+    inboxes.show_confirmation_email(to)
+    shown = capsys.readouterr().out
+    assert shown.startswith(f"To: {to}\nSubject: AWS Notification - Subscription Confirmation\n")
+    assert LINK.search(shown) and topic in shown  # the whole email, with the link to click
+
+    inboxes.wait_for_confirmation(to, lambda: pending(sns, arn) == "true")
+    assert pending(sns, arn) == "false"
+    assert capsys.readouterr().out.splitlines() == [
+        f"Waiting for {to} to confirm: open the email 'AWS Notification - Subscription "
+        "Confirmation' and follow its link (on the local cloud, the link in the email shown "
+        "above).",
+        f"{to} confirmed the subscription.",
+    ]
+
+
+def test_notebook_wait_for_confirmation_gives_up_with_what_to_do(sns, topic) -> None:  # noqa: ANN001
+    to = address("away")
+    arn = subscribe_filtered(sns, topic, to, "A")
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match="LOCALCLOUD_SIMULATED_RECIPIENT=1"):
+        inboxes.wait_for_confirmation(to, lambda: pending(sns, arn) == "true", timeout_s=2)
+    assert time.monotonic() - started < 3  # it never sleeps past its deadline

@@ -215,6 +215,16 @@ def test_sns_resubscribe_seam_exists() -> None:
     assert "self.backend.set_subscription_attributes" in source  # moto overwrites attributes
 
 
+def test_sns_unsubscribe_seam_exists() -> None:
+    from moto.sns.models import SNSBackend
+    from moto.sns.responses import SNSResponse
+
+    # The refusal of a pending subscription reads the ARN as moto's own Unsubscribe does.
+    source = inspect.getsource(_moto(SNSResponse, "unsubscribe"))
+    assert 'self._get_param("SubscriptionArn")' in source
+    assert isinstance(SNSBackend("us-east-1", "123456789012").subscriptions, dict)
+
+
 def test_request_handler_seam_exists() -> None:
     from werkzeug.serving import WSGIRequestHandler
 
