@@ -3,14 +3,24 @@
 Zips are built byte-for-byte reproducibly (sorted entries, fixed timestamps and permissions), so
 the same source always gives the same SHA-256: a re-run can compare it with what Lambda holds
 (`CodeSha256`) and upload only what changed.
+
+The layer is built as AWS documents for Python layers: pip installs wheels for the functions'
+Python version and Lambda's platform (manylinux, their architecture) under `python/`
+(https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html,
+https://repost.aws/knowledge-center/lambda-python-package-compatible), so a dependency with
+compiled code gets the Linux build Lambda can load, whatever machine builds it. The zip is kept
+under build/layers/, named by what it was built from, so a re-run needs no download.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import importlib.util
 import io
+import os
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,11 +29,12 @@ from workbook import stack
 
 # The DOS epoch: the earliest time a zip entry can carry.
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-# Powertools and the packages it imports (pure Python, so the copies installed here run on
-# Lambda's Linux too). boto3 is left out: the Python runtime provides it.
-LAYER_PACKAGES = ("aws_lambda_powertools", "jmespath", "typing_extensions")
 # IAM configuration read by stack.py when the role is made; not code the function runs.
 NOT_CODE = {"policy.json"}
+LAYER_CACHE = stack.REPO_ROOT / "build" / "layers"
+# pip's names for Lambda's platforms: manylinux2014 wheels (glibc 2.17) load on Amazon Linux 2
+# and 2023 alike.
+PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 
 
 def code_sha256(package: bytes) -> str:
@@ -40,26 +51,72 @@ def function_zip(folder: str) -> bytes:
     return _zip((path.relative_to(root).as_posix(), path) for path in files)
 
 
-def layer_zip(packages: Iterable[str] = LAYER_PACKAGES) -> bytes:
-    """A layer with `packages` under python/, where Lambda's Python runtime looks (/opt/python).
+def layer_zip(
+    requirements: Path = stack.LAYER_REQUIREMENTS_FILE,
+    runtime: str = stack.RUNTIME,
+    architecture: str = stack.ARCHITECTURE,
+) -> bytes:
+    """The layer zip: `requirements` installed for `runtime` on `architecture`, under python/.
 
-    Built from the packages installed in this environment: no download, and exactly the
-    version requirements.txt pins (stack.POWERTOOLS_LAYER_REQUIREMENT).
+    Built once per requirements, Python version and platform, then read from build/layers/.
     """
-    entries = []
-    for package in packages:
-        spec = importlib.util.find_spec(package)
-        if spec is None or spec.origin is None:
-            raise ModuleNotFoundError(f"{package} is not installed here: pip install it first")
-        origin = Path(spec.origin)
-        if origin.name == "__init__.py":  # a package folder
-            base = origin.parent.parent
-            entries += [
-                (f"python/{p.relative_to(base).as_posix()}", p) for p in _files(origin.parent)
-            ]
-        else:  # a single module, like typing_extensions.py
-            entries.append((f"python/{origin.name}", origin))
-    return _zip(entries)
+    cached = LAYER_CACHE / f"{_layer_key(requirements, runtime, architecture)}.zip"
+    if not cached.is_file():
+        LAYER_CACHE.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=LAYER_CACHE) as folder:
+            built = _build_layer(Path(folder), requirements, runtime, architecture)
+            staged = Path(folder) / "layer.zip"
+            staged.write_bytes(built)
+            # A rename is atomic: a build running beside this one never reads half a zip.
+            os.replace(staged, cached)
+    return cached.read_bytes()
+
+
+def pip_install_command(
+    target: Path, requirements: Path, runtime: str, architecture: str
+) -> list[str]:
+    """The pip call AWS documents for a layer's Python packages (see the module docstring)."""
+    if architecture not in PLATFORMS:
+        raise ValueError(f"Lambda has no {architecture!r} architecture: {sorted(PLATFORMS)}")
+    return [
+        *("pip", "install", "--target", str(target)),
+        *("--platform", PLATFORMS[architecture], "--implementation", "cp"),
+        *("--python-version", _python_version(runtime), "--only-binary=:all:"),
+        # Lambda compiles its own bytecode; .pyc files would only make the zip differ.
+        *("--no-compile", "--requirement", str(requirements)),
+    ]
+
+
+def _build_layer(folder: Path, requirements: Path, runtime: str, architecture: str) -> bytes:
+    site = folder / "python"
+    command = pip_install_command(site, requirements, runtime, architecture)
+    # Bounded retries: without PyPI the learner hears so in seconds, not minutes.
+    pip = [sys.executable, "-m", *command, "--retries", "1", "--timeout", "15", "--quiet"]
+    done = subprocess.run(pip, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"pip could not install the layer's packages for {runtime} ({architecture}), and "
+            f"no earlier build is in {LAYER_CACHE}. Is PyPI reachable? pip said:\n"
+            + done.stderr.strip()[-2000:]
+        )
+    # bin/ holds console scripts whose first line names this machine's Python: not importable.
+    files = [p for p in _files(site) if p.relative_to(site).parts[0] != "bin"]
+    return _zip((path.relative_to(folder).as_posix(), path) for path in files)
+
+
+def _layer_key(requirements: Path, runtime: str, architecture: str) -> str:
+    """Names a build by everything that decides its content: the pins and the pip call
+    (with the file's name, not its path, so a checkout elsewhere finds the same build)."""
+    command = pip_install_command(Path("python"), Path("requirements.txt"), runtime, architecture)
+    digest = hashlib.sha256(requirements.read_bytes())
+    digest.update("\0".join(command).encode())
+    return digest.hexdigest()[:16]
+
+
+def _python_version(runtime: str) -> str:
+    if not runtime.startswith("python"):
+        raise ValueError(f"{runtime!r} is not a Lambda Python runtime")
+    return runtime.removeprefix("python")
 
 
 def _files(root: Path) -> list[Path]:

@@ -27,10 +27,17 @@ LAMBDAS_DIR = REPO_ROOT / "lambdas"
 STATE_MACHINE_FILE = REPO_ROOT / "statemachine.json"
 STATE_MACHINE_POLICY_FILE = Path(__file__).resolve().parent / "statemachine-policy.json"
 
-RUNTIME = "python3.11"
-# The layer the functions import Powertools from; pinned like requirements.txt so the code
-# tested here is the code deployed.
-POWERTOOLS_LAYER_REQUIREMENT = "aws-lambda-powertools==3.37.0"
+# A current runtime, on Amazon Linux 2023 (deprecated from 2029-06-30,
+# https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html); python3.11 runs on Amazon
+# Linux 2, whose support has ended. Not python3.14: the local cloud runs a function on the
+# Python its runtime names, and 3.13 is the newest installed where the workbook is tested.
+RUNTIME = "python3.13"
+# Declared on every function (create_function) and on the layer (CompatibleArchitectures): the
+# layer is built from wheels for this platform (workbook/packaging.py).
+ARCHITECTURE = "x86_64"
+# The layer's pinned packages, one file; requirements.txt pins the same Powertools, so the code
+# tested here is the code deployed (tests/workbook/test_packaging.py checks both agree).
+LAYER_REQUIREMENTS_FILE = LAMBDAS_DIR / "layer-requirements.txt"
 METRICS_NAMESPACE = "OrderService"
 ORDERS_BY_USER_INDEX = "byUser"
 # EXPRESS, because OrderService starts it with StartSyncExecution and answers the API with the
@@ -41,6 +48,22 @@ INVENTORY_CHECK = "InventoryCheckFunction"
 USER_SERVICE = "UserService"
 ORDER_SERVICE = "OrderService"
 ORDER_STATUS = "OrderStatusFunction"
+
+
+def powertools_requirement() -> str:
+    """The layer's Powertools pin, as its requirements file states it (the layer's description)."""
+    for line in LAYER_REQUIREMENTS_FILE.read_text().splitlines():
+        if line.startswith("aws-lambda-powertools"):
+            return line.strip()
+    raise ValueError(f"{LAYER_REQUIREMENTS_FILE} pins no aws-lambda-powertools")
+
+
+def request_models() -> dict[str, Path]:
+    """API Gateway's request models by name: each a JSON Schema (draft 4) file in the folder of
+    the function that serves the request, `lambdas/<folder>/schemas/<Model>.json`. API Gateway
+    validates bodies with it, and the function, whose zip carries it, with the same document."""
+    return {path.stem: path for path in sorted(LAMBDAS_DIR.glob("*/schemas/*.json"))}
+
 
 _PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,19}")
 

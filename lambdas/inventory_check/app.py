@@ -74,7 +74,7 @@ def _decode_token(token: str) -> dict[str, str]:
     return key
 
 
-@app.exception_handler((ClientError, BotoCoreError))
+@app.exception_handler([ClientError, BotoCoreError])  # a list: Powertools takes no tuple
 def aws_unavailable(error: Exception) -> Response:
     """A failing dependency is not the caller's fault: say so instead of a bare 502."""
     logger.exception("AWS call failed")
