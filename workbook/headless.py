@@ -19,7 +19,10 @@ if TYPE_CHECKING:
     from nbformat import NotebookNode
 
 NOTEBOOKS_DIR = stack.REPO_ROOT / "notebooks"
-CELL_TIMEOUT_S = 300
+# A cell may wait as long as AWS takes: 07 waits up to 900 s for an alarm (a 60 s period
+# and late metrics), and a catch-up cell runs whole notebooks. nbval gives each cell the same
+# limit (notebooks/conftest.py).
+CELL_TIMEOUT_S = 1800
 
 
 class NotebookFailed(RuntimeError):

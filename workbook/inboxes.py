@@ -2,23 +2,29 @@
 
 Local mailboxes keep every message of every run, so notebooks show the mail that arrived
 since a moment they recorded. On AWS, mail goes to real inboxes: these helpers say where to
-look instead of failing, so a notebook runs through on both targets.
+look instead of failing, so a notebook runs through on both targets. Waiting for a subscriber
+to confirm is the same on both: the notebook asks SNS (GetSubscriptionAttributes) until the
+subscription is no longer pending.
 """
 
 from __future__ import annotations
 
 import os
-import re
+import time
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
-import requests
 
 from workbook import mailbox
 
 # SNS appends an unsubscribe footer to every email, after this line.
 FOOTER = "\n\n--\n"
-TIMEOUT_S = 10
+CONFIRMATION_SUBJECT = "AWS Notification - Subscription Confirmation"
+# A person opens the email in seconds or minutes; the same limit on both targets, since the
+# wait ends as soon as the subscription is confirmed.
+CONFIRM_TIMEOUT_S = 15 * 60
+FIRST_PAUSE_S, LAST_PAUSE_S = 0.5, 10.0
 
 
 def _local() -> bool:
@@ -39,19 +45,47 @@ def mail_since(addresses: str | list[str], since: datetime) -> pd.DataFrame:
     return mail[["to", "subject", "message"]]
 
 
-def follow_confirmation_link(address: str) -> str:
-    """Do what the subscriber does: open the newest confirmation link mailed to `address`.
-
-    Returns the heading of the page SNS answers with.
-    """
+def show_confirmation_email(address: str) -> None:
+    """Print the newest subscription confirmation email sent to `address`, whole: in
+    JupyterLab its link is clickable, and following it confirms the subscription, as clicking
+    it in a real inbox does on AWS."""
     if not _local():
-        return (
-            f"On AWS: open the email 'AWS Notification - Subscription Confirmation' sent to "
-            f"{address} and click 'Confirm subscription'."
-        )
-    links = mailbox.confirmation_links(address)
-    if not links:
-        raise LookupError(f"no confirmation email for {address}: was it subscribed?")
-    page = requests.get(links[-1], timeout=TIMEOUT_S)
-    heading = re.search(r"<h1>(.*?)</h1>", page.text)
-    return heading.group(1) if heading else page.text
+        print(f"On AWS this email went to {address}: open it in that inbox.")
+        return
+    mail = mailbox.inbox(address)
+    mail = mail[mail["subject"] == CONFIRMATION_SUBJECT]
+    if mail.empty:
+        raise LookupError(f"no confirmation email to {address}: was it subscribed?")
+    newest = mail.iloc[-1]
+    print(f"To: {newest['to']}\nSubject: {newest['subject']}\n\n{newest['body'].strip()}\n")
+
+
+def wait_for_confirmation(
+    address: str,
+    pending: Callable[[], bool],
+    *,
+    timeout_s: float = CONFIRM_TIMEOUT_S,
+) -> None:
+    """Ask the owner of `address` to confirm, then call `pending` (the notebook's
+    GetSubscriptionAttributes) until it says the subscription is confirmed.
+
+    A person takes seconds to minutes, so the checks back off from half a second to 10 s;
+    TimeoutError after `timeout_s`. The wait ends as soon as the subscription is confirmed.
+    """
+    print(
+        f"Waiting for {address} to confirm: open the email '{CONFIRMATION_SUBJECT}' "
+        "and follow its link (on the local cloud, the link in the email shown above)."
+    )
+    deadline = time.monotonic() + timeout_s
+    pause = FIRST_PAUSE_S
+    while pending():
+        if time.monotonic() + pause > deadline:
+            raise TimeoutError(
+                f"{address} did not confirm within {timeout_s / 60:.0f} min. Follow the link "
+                "in the confirmation email (look in the spam folder too), then run this cell "
+                "again. Headless on the local cloud, nobody clicks: start it with "
+                "LOCALCLOUD_SIMULATED_RECIPIENT=1."
+            )
+        time.sleep(pause)
+        pause = min(pause * 2, LAST_PAUSE_S)
+    print(f"{address} confirmed the subscription.")

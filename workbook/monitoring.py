@@ -25,11 +25,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from workbook import inboxes
+from workbook import inboxes, polling
 from workbook.iam_retry import retry_while_role_propagates
 
 T = TypeVar("T")
-POLL_S = 0.25
 PLATFORM_LINES = ("START RequestId:", "END RequestId:", "REPORT RequestId:", "INIT_START")
 REPORT_FIELD = re.compile(
     r"(Duration|Billed Duration|Memory Size|Max Memory Used|Init Duration): ([\d.]+) (?:ms|MB)"
@@ -46,19 +45,17 @@ def wait_for(
     check: Callable[[], T | None],
     *,
     timeout_s: float = 60,
-    poll_s: float = POLL_S,
+    poll_s: float = polling.FIRST_POLL_S,
     what: str = "the condition",
 ) -> T:
     """Call `check` until it returns something other than None, and return that;
-    TimeoutError after `timeout_s` seconds."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = check()
-        if result is not None:
-            return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what} did not happen within {timeout_s:.0f} s")
-        time.sleep(poll_s)
+    TimeoutError after `timeout_s` seconds.
+
+    Looks at once, then after `poll_s` seconds, the pause growing to 10 s (`polling`): logs
+    are read with FilterLogEvents, which AWS serves at 5 requests a second per account, for
+    the whole class. A look that AWS throttles counts as "not yet".
+    """
+    return polling.wait_for(check, timeout_s=timeout_s, poll_s=poll_s, what=what)
 
 
 # A policy attached seconds ago fails as a new role does (IAM is eventually consistent): the
@@ -78,7 +75,7 @@ def log_events(group: str, since: datetime, *, pattern: str | None = None) -> pd
         query["filterPattern"] = pattern
     rows = []
     try:
-        for page in logs.get_paginator("filter_log_events").paginate(**query):
+        for page in polling.log_event_pages(logs, **query):
             rows += [(e["timestamp"], e["logStreamName"], e["message"]) for e in page["events"]]
     except logs.exceptions.ResourceNotFoundException:
         pass
@@ -439,17 +436,20 @@ def wait_for_alarm_state(
     coming). TimeoutError names the alarms that did not get there.
     """
     names = [names] if isinstance(names, str) else list(names)
-    deadline = time.monotonic() + timeout_s
-    while True:
+    states: dict[str, str] = {}
+
+    def arrived() -> dict[str, str] | None:
         if while_waiting is not None:
             while_waiting()
-        states = alarm_states(names)
-        if all(value == state for value in states.values()):
-            return states
-        if time.monotonic() > deadline:
-            late = {name: value for name, value in states.items() if value != state}
-            raise TimeoutError(f"not {state} after {timeout_s:.0f} s: {late}")
-        time.sleep(poll_s)
+        states.update(alarm_states(names))
+        return states if all(value == state for value in states.values()) else None
+
+    try:
+        # A fixed pace: alarms are evaluated once a period, and `while_waiting` may be traffic.
+        return polling.wait_for(arrived, timeout_s=timeout_s, poll_s=poll_s, max_poll_s=poll_s)
+    except TimeoutError:
+        late = {name: value for name, value in states.items() if value != state}
+        raise TimeoutError(f"not {state} after {timeout_s:.0f} s: {late}") from None
 
 
 def state_changes(names: Sequence[str], since: datetime) -> pd.DataFrame:

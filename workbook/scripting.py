@@ -14,8 +14,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import requests
+
 from workbook import headless
-from workbook.session import DEFAULT_PREFIX, Session, WorkbookSetupError, open_session
+from workbook.session import (
+    DEFAULT_PREFIX,
+    LOCAL_CLOUD_HEALTH,
+    Session,
+    WorkbookSetupError,
+    open_session,
+)
 
 if TYPE_CHECKING:
     from nbformat import NotebookNode
@@ -43,8 +51,14 @@ def parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
-def open_target(args: argparse.Namespace) -> Session:
-    """The session for the options; exits with the fix if the target cannot be reached."""
+def open_target(args: argparse.Namespace, *, subscribes_email: bool = False) -> Session:
+    """The session for the options; exits with the fix if the target cannot be reached.
+
+    `subscribes_email`: the notebooks to run subscribe email addresses and wait until each is
+    confirmed. Headless, nobody sees the confirmation link, so on the local target the cloud
+    must play the recipient (LOCALCLOUD_SIMULATED_RECIPIENT=1, set when it starts); on AWS the
+    learner follows the links in their own inbox while the script waits.
+    """
     # The notebooks' kernels inherit this environment, so they build where the script says.
     os.environ["WORKBOOK_PREFIX"] = args.prefix
     os.environ["WORKBOOK_TARGET"] = args.target
@@ -52,9 +66,22 @@ def open_target(args: argparse.Namespace) -> Session:
         session = open_session(echo=False)
     except WorkbookSetupError as error:
         sys.exit(f"error: {error}")
+    if subscribes_email and session.endpoint_url and not _cloud_confirms(session.endpoint_url):
+        sys.exit(
+            f"error: the local cloud at {session.endpoint_url} waits for a person to follow "
+            "each email confirmation link, and a headless run shows the links to no one. "
+            "Restart it as the recipient: `make stop`, then "
+            "`LOCALCLOUD_SIMULATED_RECIPIENT=1 make cloud`."
+        )
     where = session.endpoint_url or f"AWS account {session.account_id}"
     print(f"target {where}, region {session.region}, prefix {session.prefix}")
     return session
+
+
+def _cloud_confirms(endpoint_url: str) -> bool:
+    """Whether the local cloud follows the confirmation links it mails (its health says)."""
+    answer = requests.get(endpoint_url + LOCAL_CLOUD_HEALTH, timeout=5).json()
+    return bool(answer.get("simulatedRecipient"))
 
 
 def run_notebooks(paths: Iterable[Path], save_to: Path | None = None) -> None:

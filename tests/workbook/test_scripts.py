@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 import requests
 
-from tests.conftest import REPO
+from tests.conftest import REPO, LocalCloud, start_cloud
 from workbook.leftovers import remaining
 
 
@@ -37,6 +39,24 @@ def test_a_stopped_cloud_is_a_one_line_error(cloud) -> None:  # noqa: ANN001
     assert run.returncode != 0
     assert "make cloud" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+@pytest.fixture(scope="module")
+def cloud_waiting_for_a_person(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """A cloud as `make cloud` starts it for JupyterLab: the learner clicks confirmation links."""
+    yield from start_cloud(tmp_path_factory, {"LOCALCLOUD_SIMULATED_RECIPIENT": "0"})
+
+
+def test_a_headless_run_needs_a_cloud_that_plays_the_recipient(
+    cloud_waiting_for_a_person: LocalCloud,
+) -> None:
+    env = cloud_waiting_for_a_person.env()
+    for name in ("deploy", "run-workbook"):
+        run = script(name, "--prefix", "nobody", env=env)
+        assert run.returncode != 0
+        assert "LOCALCLOUD_SIMULATED_RECIPIENT=1 make cloud" in run.stderr
+        assert "Traceback" not in run.stderr
+        assert "running" not in run.stdout  # stopped before any notebook
 
 
 def test_deploy_then_teardown(cloud, on_cloud: str, tmp_path: Path) -> None:  # noqa: ANN001
