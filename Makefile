@@ -76,7 +76,7 @@ test: install lint
 		$(BIN)/python scripts/run-workbook --out out/workbook-aws
 
 bench: install
-	$(BIN)/python -m localcloud exec -- $(BIN)/python scripts/bench.py
+	env $(HEADLESS_CLOUD) $(BIN)/python -m localcloud exec -- $(BIN)/python scripts/bench.py
 
 clean: stop
 	rm -rf $(DATA) build out
