@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from workbook import headless, lookup, names, stack
-from workbook.session import Session
+from workbook.session import Session, WorkbookSetupError, cloud_confirms_email
 
 # What each service calls "no such resource".
 NOT_FOUND = {
@@ -31,6 +31,9 @@ class Step:
     number: str
     builds: str
     done: Callable[[Session], bool]
+    # Subscribes email addresses and waits until each is confirmed: run headless, nobody
+    # would see the confirmation links, so the learner runs it unless the cloud confirms.
+    subscribes_email: bool = False
 
     @property
     def notebook(self) -> str:
@@ -81,7 +84,7 @@ def _api(s: Session) -> bool:
 STEPS = [
     Step("01", "the tables", _tables),
     Step("02", "the functions", _functions),
-    Step("03", "the topic", _topic),
+    Step("03", "the topic", _topic, subscribes_email=True),
     Step("04", "the workflow", _workflow),
     Step("05", "the API", _api),
 ]
@@ -103,11 +106,23 @@ def report(session: Session, before: str) -> list[Step]:
 
 
 def catch_up(session: Session, missing: list[Step]) -> None:
-    """Run the missing steps' notebooks in order, headless, with this session's prefix."""
+    """Run the missing steps' notebooks in order, headless, with this session's prefix.
+
+    Stops before a step that needs the learner to confirm email subscriptions (unless the
+    local cloud plays the recipient), with WorkbookSetupError saying which notebook to open.
+    """
     if not missing:
         print("Nothing to catch up.")
     env = {**os.environ, "WORKBOOK_PREFIX": session.prefix}
+    confirms = any(step.subscribes_email for step in missing) and cloud_confirms_email(session)
     for step in missing:
+        if step.subscribes_email and not confirms:
+            raise WorkbookSetupError(
+                f"{step.notebook} subscribes email addresses and waits until you confirm each "
+                "one, which a run in the background cannot show you. Open it, run it from the "
+                "top and follow the links it asks you to; then come back and run this "
+                "notebook again."
+            )
         print(f"Running {step.notebook} ...", flush=True)
         headless.run(headless.notebook(step.number), env=env)
     if missing:

@@ -14,14 +14,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import requests
-
 from workbook import headless
 from workbook.session import (
     DEFAULT_PREFIX,
-    LOCAL_CLOUD_HEALTH,
     Session,
     WorkbookSetupError,
+    cloud_confirms_email,
     open_session,
 )
 
@@ -38,8 +36,9 @@ def parser(description: str) -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--prefix",
-        default=os.environ.get("WORKBOOK_PREFIX", DEFAULT_PREFIX),
-        help="start of every resource name (default: $WORKBOOK_PREFIX or %(default)s)",
+        default=os.environ.get("WORKBOOK_PREFIX"),
+        help=f"start of every resource name (default: $WORKBOOK_PREFIX, else {DEFAULT_PREFIX} "
+        "on the local cloud; required on AWS)",
     )
     parser.add_argument(
         "--target",
@@ -60,13 +59,14 @@ def open_target(args: argparse.Namespace, *, subscribes_email: bool = False) -> 
     learner follows the links in their own inbox while the script waits.
     """
     # The notebooks' kernels inherit this environment, so they build where the script says.
-    os.environ["WORKBOOK_PREFIX"] = args.prefix
+    if args.prefix:
+        os.environ["WORKBOOK_PREFIX"] = args.prefix
     os.environ["WORKBOOK_TARGET"] = args.target
     try:
         session = open_session(echo=False)
     except WorkbookSetupError as error:
         sys.exit(f"error: {error}")
-    if subscribes_email and session.endpoint_url and not _cloud_confirms(session.endpoint_url):
+    if subscribes_email and session.endpoint_url and not cloud_confirms_email(session):
         sys.exit(
             f"error: the local cloud at {session.endpoint_url} waits for a person to follow "
             "each email confirmation link, and a headless run shows the links to no one. "
@@ -76,12 +76,6 @@ def open_target(args: argparse.Namespace, *, subscribes_email: bool = False) -> 
     where = session.endpoint_url or f"AWS account {session.account_id}"
     print(f"target {where}, region {session.region}, prefix {session.prefix}")
     return session
-
-
-def _cloud_confirms(endpoint_url: str) -> bool:
-    """Whether the local cloud follows the confirmation links it mails (its health says)."""
-    answer = requests.get(endpoint_url + LOCAL_CLOUD_HEALTH, timeout=5).json()
-    return bool(answer.get("simulatedRecipient"))
 
 
 def run_notebooks(paths: Iterable[Path], save_to: Path | None = None) -> None:

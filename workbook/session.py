@@ -7,7 +7,10 @@ local cloud; `AWS_PROFILE` / credentials for AWS), so the same cells run on both
 | variable          | meaning                                                              |
 |-------------------|----------------------------------------------------------------------|
 | WORKBOOK_TARGET   | `local` (default) or `aws`                                           |
-| WORKBOOK_PREFIX   | the start of every resource name (default `shop`), one per learner   |
+| WORKBOOK_PREFIX   | the start of every resource name, one per learner: `shop` by default |
+|                   | on the local cloud; on AWS it must be set (accounts are shared)      |
+| WORKBOOK_EMAIL    | an address you read; customers get `you+<name>@...` addresses from   |
+|                   | it. Default `learner@example.com` locally; on AWS it must be set     |
 | AWS_ENDPOINT_URL  | the local cloud (`make lab` sets it; default http://127.0.0.1:4566)  |
 """
 
@@ -23,6 +26,10 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from workbook import stack
 
 DEFAULT_PREFIX = "shop"
+DEFAULT_EMAIL = "learner@example.com"
+# Domains that can never receive mail (RFC 2606, RFC 6761): on AWS nobody could confirm them.
+RESERVED_MAIL_DOMAINS = ("example.com", "example.net", "example.org")
+RESERVED_MAIL_SUFFIXES = (".example", ".invalid", ".localhost", ".test")
 LOCAL_CLOUD_HEALTH = "/_localcloud/health"
 # `python -m localcloud env` gives clients these placeholder credentials; AWS would reject them.
 PLACEHOLDER_KEY = "testing"
@@ -42,11 +49,27 @@ class Session:
     account_id: str
     prefix: str
     names: stack.StackNames = field(repr=False)
+    partition: str = "aws"  # from the caller's ARN: `aws-cn` or `aws-us-gov` elsewhere
+    email_base: str | None = None  # WORKBOOK_EMAIL, checked; None on AWS until it is set
 
     @property
     def arns(self) -> dict[str, str]:
         """Every ARN of the stack, known before the resources exist (see stack.stack_arns)."""
-        return stack.stack_arns(self.names, self.region, self.account_id)
+        return stack.stack_arns(self.names, self.region, self.account_id, self.partition)
+
+    def email(self, name: str) -> str:
+        """The address of customer `name`: WORKBOOK_EMAIL with `+name` added to its local part
+        (`you@gmail.com` -> `you+ada@gmail.com`). Most providers deliver such addresses to
+        `you`, so one learner reads every customer's mail, and each customer still has an
+        address (and an SNS subscription) of their own."""
+        if self.email_base is None:
+            raise WorkbookSetupError(
+                "This notebook emails customers, and on AWS the mail must reach a real inbox "
+                "that you read: set WORKBOOK_EMAIL to your address (for example "
+                "WORKBOOK_EMAIL=you@gmail.com), restart the kernel and run from the top."
+            )
+        local, domain = self.email_base.split("@")
+        return f"{local}+{name}@{domain}"
 
     def describe(self) -> str:
         where = f"local cloud at {self.endpoint_url}" if self.target == "local" else "AWS"
@@ -56,6 +79,7 @@ class Session:
                 f"region:  {self.region}",
                 f"account: {self.account_id}",
                 f"prefix:  {self.prefix}",
+                f"email:   {self.email_base or '(not set: WORKBOOK_EMAIL)'}",
             ]
         )
 
@@ -75,7 +99,14 @@ def open_session(*, echo: bool = True) -> Session:
         _use_aws()
     else:
         raise WorkbookSetupError(f"WORKBOOK_TARGET is {target!r}: use 'local' or 'aws'.")
-    prefix = os.environ.get("WORKBOOK_PREFIX", DEFAULT_PREFIX)
+    prefix = os.environ.get("WORKBOOK_PREFIX", DEFAULT_PREFIX if target == "local" else "")
+    if not prefix:
+        raise WorkbookSetupError(
+            "WORKBOOK_TARGET=aws needs WORKBOOK_PREFIX: the start of every name you create, "
+            "chosen so no one else in the account uses it (for example your initials, "
+            "WORKBOOK_PREFIX=ada1). Teardown deletes everything that starts with it."
+        )
+    email_base = _email_base(target)
     try:
         names = stack.StackNames.for_prefix(prefix)
     except ValueError as error:
@@ -86,11 +117,45 @@ def open_session(*, echo: bool = True) -> Session:
         raise WorkbookSetupError(f"AWS configuration: {error}") from None
     if not region:
         raise WorkbookSetupError("No AWS region: set AWS_DEFAULT_REGION (e.g. eu-west-1).")
-    account_id = _caller_identity(target)["Account"]
-    session = Session(target, endpoint, region, account_id, prefix, names)
+    identity = _caller_identity(target)
+    partition = identity["Arn"].split(":")[1]
+    session = Session(
+        target, endpoint, region, identity["Account"], prefix, names, partition, email_base
+    )
     if echo:
         print(session.describe())
     return session
+
+
+def cloud_confirms_email(session: Session) -> bool:
+    """Whether a headless run's email subscriptions get confirmed: only on a local cloud that
+    plays the recipient (LOCALCLOUD_SIMULATED_RECIPIENT=1, its health says). On AWS, and in
+    JupyterLab's cloud, a person must open each confirmation email."""
+    if session.endpoint_url is None:
+        return False
+    answer = requests.get(session.endpoint_url + LOCAL_CLOUD_HEALTH, timeout=5).json()
+    return bool(answer.get("simulatedRecipient"))
+
+
+def _email_base(target: str) -> str | None:
+    """WORKBOOK_EMAIL, checked: None on AWS when unset (Session.email says what to do)."""
+    address = os.environ.get("WORKBOOK_EMAIL", "").strip()
+    if not address:
+        return DEFAULT_EMAIL if target == "local" else None
+    local, at, domain = address.rpartition("@")
+    if not (at and local and "." in domain) or "+" in local:
+        raise WorkbookSetupError(
+            f"WORKBOOK_EMAIL is {address!r}: give one plain address such as you@gmail.com "
+            "(without a '+': the workbook adds '+<customer>' itself)."
+        )
+    domain = domain.lower()
+    reserved = domain in RESERVED_MAIL_DOMAINS or domain.endswith(RESERVED_MAIL_SUFFIXES)
+    if target == "aws" and reserved:
+        raise WorkbookSetupError(
+            f"WORKBOOK_EMAIL is {address!r}, and {domain} receives no mail: on AWS, SNS sends "
+            "a confirmation email that you must open. Use an address you read."
+        )
+    return address
 
 
 def _use_local_cloud() -> str:

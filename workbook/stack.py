@@ -65,7 +65,10 @@ def request_models() -> dict[str, Path]:
     return {path.stem: path for path in sorted(LAMBDAS_DIR.glob("*/schemas/*.json"))}
 
 
-_PREFIX_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,19}")
+# Lower-case letters and digits only. IAM role names are case-insensitive, so `Shop` and `shop`
+# would be one learner's roles; and without '-', `<prefix>-` can never begin another prefix's
+# names (a prefix `shop-2` would make teardown of `shop` take `shop-2-...` too).
+_PREFIX_PATTERN = re.compile(r"[a-z][a-z0-9]{0,19}")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,8 @@ class StackNames:
         """
         if not _PREFIX_PATTERN.fullmatch(prefix):
             raise ValueError(
-                f"prefix {prefix!r} must start with a letter and hold 1-20 letters, digits or '-'"
+                f"prefix {prefix!r} must be 1-20 lower-case letters or digits, "
+                "starting with a letter"
             )
         return cls(
             prefix=prefix,
@@ -260,30 +264,36 @@ def function_environment(
     return {key: values[key] for key in spec.environment}
 
 
-def stack_arns(names: StackNames, region: str, account_id: str) -> dict[str, str]:
-    """The ARNs the policy and ASL placeholders name, keyed by placeholder."""
-    table = f"arn:aws:dynamodb:{region}:{account_id}:table"
+def stack_arns(
+    names: StackNames, region: str, account_id: str, partition: str = "aws"
+) -> dict[str, str]:
+    """The ARNs the policy and ASL placeholders name, keyed by placeholder.
+
+    `partition` is `aws` in the commercial Regions (`aws-cn`, `aws-us-gov` elsewhere): the
+    session reads it from the caller's own ARN.
+    """
+    table = f"arn:{partition}:dynamodb:{region}:{account_id}:table"
     arns = {
         "InventoryTableArn": f"{table}/{names.inventory_table}",
         "UsersTableArn": f"{table}/{names.users_table}",
         "UserEmailsTableArn": f"{table}/{names.user_emails_table}",
         "OrdersTableArn": f"{table}/{names.orders_table}",
         "IdempotencyTableArn": f"{table}/{names.idempotency_table}",
-        "TopicArn": f"arn:aws:sns:{region}:{account_id}:{names.topic}",
+        "TopicArn": f"arn:{partition}:sns:{region}:{account_id}:{names.topic}",
         "StateMachineArn": (
-            f"arn:aws:states:{region}:{account_id}:stateMachine:{names.state_machine}"
+            f"arn:{partition}:states:{region}:{account_id}:stateMachine:{names.state_machine}"
         ),
     }
     for spec in FUNCTIONS:
         arns[f"{spec.suffix}Arn"] = (
-            f"arn:aws:lambda:{region}:{account_id}:function:{names.function_name(spec)}"
+            f"arn:{partition}:lambda:{region}:{account_id}:function:{names.function_name(spec)}"
         )
     return arns
 
 
-def log_group_arn(function_name: str, region: str, account_id: str) -> str:
+def log_group_arn(function_name: str, region: str, account_id: str, partition: str = "aws") -> str:
     """The ARN of a function's log group, covering its log streams."""
-    return f"arn:aws:logs:{region}:{account_id}:log-group:/aws/lambda/{function_name}:*"
+    return f"arn:{partition}:logs:{region}:{account_id}:log-group:/aws/lambda/{function_name}:*"
 
 
 _PLACEHOLDER = re.compile(r"\$\{(\w+)\}")
@@ -309,12 +319,12 @@ def render_policy(folder: str, arns: Mapping[str, str]) -> dict[str, Any]:
 
 
 def function_policy(
-    names: StackNames, spec: FunctionSpec, region: str, account_id: str
+    names: StackNames, spec: FunctionSpec, region: str, account_id: str, partition: str = "aws"
 ) -> dict[str, Any]:
     """The rendered IAM policy of one function, with its own log group."""
     arns = {
-        **stack_arns(names, region, account_id),
-        "LogGroupArn": log_group_arn(names.function_name(spec), region, account_id),
+        **stack_arns(names, region, account_id, partition),
+        "LogGroupArn": log_group_arn(names.function_name(spec), region, account_id, partition),
     }
     return render_policy(spec.folder, arns)
 

@@ -259,7 +259,7 @@ def test_names_follow_the_prefix():
     assert NAMES.role_name(stack.FUNCTIONS[0]) == "shop-InventoryCheckFunction-role"
 
 
-@pytest.mark.parametrize("prefix", ["", "1shop", "shop_1", "a" * 21, "shop name"])
+@pytest.mark.parametrize("prefix", ["", "1shop", "shop_1", "a" * 21, "shop name", "Shop", "shop-2"])
 def test_bad_prefixes_are_refused(prefix):
     with pytest.raises(ValueError):
         stack.StackNames.for_prefix(prefix)

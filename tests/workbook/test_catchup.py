@@ -42,3 +42,18 @@ def test_a_bad_prefix_is_reported(on_cloud: str, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("WORKBOOK_PREFIX", "9-starts-with-a-digit")
     with pytest.raises(WorkbookSetupError, match="WORKBOOK_PREFIX"):
         open_session(echo=False)
+
+
+def test_catch_up_stops_before_a_notebook_that_needs_the_learner_to_confirm_email(
+    on_cloud: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = open_session(echo=False)
+    monkeypatch.setattr(catchup, "cloud_confirms_email", lambda _session: False)
+    topic = [step for step in catchup.STEPS if step.number == "03"]
+    with pytest.raises(WorkbookSetupError, match="03-create-the-topic.ipynb subscribes email"):
+        catchup.catch_up(session, topic)
+    assert [step.number for step in catchup.missing_steps(session, before="04")] == [
+        "01",
+        "02",
+        "03",
+    ]
