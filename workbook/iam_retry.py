@@ -3,7 +3,8 @@
 IAM is eventually consistent: for some seconds after create_role, Lambda answers "The role
 defined for the function cannot be assumed by Lambda" and Step Functions that it is "not
 authorized to assume the provided role". Both mean "not yet", so the call is retried with a
-growing pause. The local cloud never answers so, and then nothing waits.
+growing pause. A retry may then meet the service's rate quota for that call (API Gateway's
+UpdateAccount: once every 20 s per account), which also means "not yet".
 """
 
 from __future__ import annotations
@@ -25,9 +26,17 @@ PROPAGATION_MESSAGES = (
 )
 
 
+# Rate quotas: botocore has retried a few times already; the caller's longer pauses go on.
+THROTTLING_CODES = {"TooManyRequestsException", "ThrottlingException", "Throttling"}
+
+
 def is_propagation_delay(error: ClientError) -> bool:
     message = error.response.get("Error", {}).get("Message", "").lower()
     return any(text in message for text in PROPAGATION_MESSAGES)
+
+
+def _worth_retrying(error: ClientError) -> bool:
+    return is_propagation_delay(error) or error.response["Error"]["Code"] in THROTTLING_CODES
 
 
 def retry_while_role_propagates(
@@ -44,8 +53,34 @@ def retry_while_role_propagates(
         try:
             return call(*args, **kwargs)
         except ClientError as error:
-            if not is_propagation_delay(error) or time.monotonic() + pause > deadline:
+            if not _worth_retrying(error) or time.monotonic() + pause > deadline:
                 raise
-            print(f"IAM role not usable yet; retrying in {pause:.0f} s")
+            if is_propagation_delay(error):
+                print(f"IAM role not usable yet; retrying in {pause:.0f} s")
+            else:
+                code = error.response["Error"]["Code"]
+                print(f"Rate quota reached ({code}); retrying in {pause:.0f} s")
             sleep(pause)
             pause = min(pause * 2, 10.0)
+
+
+def run_while_policy_propagates(
+    start: Callable[..., dict[str, Any]],
+    *args: Any,
+    timeout_s: float = 90.0,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """A synchronous workflow run (`start_sync_execution`), started again while it fails
+    because the state machine role's new policy is not in force yet: a task's call is then
+    refused ("... is not authorized to perform ..."), and the refused call did nothing."""
+    deadline = time.monotonic() + timeout_s
+    pause = 1.0
+    while True:
+        run = start(*args, **kwargs)
+        refused = "is not authorized to perform" in run.get("cause", "")
+        if run["status"] != "FAILED" or not refused or time.monotonic() + pause > deadline:
+            return run
+        print(f"IAM policy not in force yet; retrying in {pause:.0f} s")
+        sleep(pause)
+        pause = min(pause * 2, 10.0)
