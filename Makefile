@@ -19,10 +19,13 @@ HEADLESS_CLOUD := LOCALCLOUD_SIMULATED_RECIPIENT=1
 
 .PHONY: install lab cloud stop status test lint bench clean
 
-$(BIN)/.installed: requirements.txt
+# The pinned requirements, then the project itself (pyproject.toml), editable: `import workbook`
+# works in any kernel or script, with no path edits.
+$(BIN)/.installed: requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
 # Replaced whole, so a package the pins no longer name does not linger on the functions' path.
@@ -31,11 +34,16 @@ $(LAMBDA_SDK)/.installed: requirements-lambda-runtime.txt $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet --target $(LAMBDA_SDK) -r requirements-lambda-runtime.txt
 	@touch $@
 
+# Node serves only the checks (newman runs the Postman collection, asl-validator the ASL), so
+# only `make test` needs it: the workbook needs Python alone.
 node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs Node.js 18 or newer, with npm, for \
+	its Postman (newman) and ASL checks: install it (https://nodejs.org/ or your package \
+	manager), then run make test again. make lab does not need it." >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-install: $(BIN)/.installed $(LAMBDA_SDK)/.installed node_modules/.installed
+install: $(BIN)/.installed $(LAMBDA_SDK)/.installed
 
 cloud: install
 	@$(BIN)/python -m localcloud start
@@ -50,7 +58,8 @@ lab: install
 	@if [ "$$WORKBOOK_TARGET" = aws ]; then target=""; else \
 		$(BIN)/python -m localcloud start || exit 1; target=$$($(BIN)/python -m localcloud env); fi; \
 	echo "Starting JupyterLab (Ctrl-C or 'make stop' to end it)."; \
-	env $$target $(BIN)/jupyter lab --ServerApp.root_dir=notebooks \
+	env $$target IPYTHONDIR=$(CURDIR)/.ipython \
+		$(BIN)/jupyter lab notebooks/00-set-up-the-workbook.ipynb --ServerApp.root_dir=. \
 		$$([ "$$(id -u)" = 0 ] && echo --allow-root) & echo $$! > $(DATA)/jupyter.pid; wait
 
 stop:
@@ -68,7 +77,7 @@ lint: install
 # workbook runs once more, on a fresh cloud at AWS's typical delays (LOCALCLOUD_REALISM=aws):
 # every cell must succeed, outputs are not compared (times differ); executed copies go to
 # out/workbook-aws/. `exec` stops each cloud when its command ends.
-test: install lint
+test: install node_modules/.installed lint
 	env $(HEADLESS_CLOUD) $(BIN)/python -m localcloud exec -- sh -c \
 		'env -u LOCALCLOUD_SIMULATED_RECIPIENT $(BIN)/python -m pytest tests \
 		&& $(BIN)/python -m pytest notebooks && $(BIN)/python -m pytest notebooks'

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import boto3
 from botocore.exceptions import ClientError
 
-from workbook import headless, lookup, names, stack
+from workbook import headless, lookup, names, packaging, stack
 from workbook.session import Session, WorkbookSetupError, cloud_confirms_email
 
 # What each service calls "no such resource".
@@ -95,35 +95,55 @@ def missing_steps(session: Session, before: str) -> list[Step]:
     return [step for step in STEPS if step.number < before and not step.done(session)]
 
 
-def report(session: Session, before: str) -> list[Step]:
-    """Print what is missing before notebook `before`, and return it for `catch_up`."""
-    missing = missing_steps(session, before)
-    if not missing:
-        print("Earlier steps: all done.")
-    for step in missing:
-        print(f"Missing {step.builds}: run {step.notebook} (the next cell can do it for you).")
-    return missing
+def drifted_functions(session: Session) -> list[stack.FunctionSpec]:
+    """The deployed functions whose code differs from their folder in `lambdas/`: a handler
+    edited in the lab and not yet redeployed, or left broken by a run of 07 stopped half-way."""
+    lam = boto3.client("lambda")
+    drifted = []
+    for spec in stack.FUNCTIONS:
+        try:
+            deployed = lam.get_function_configuration(
+                FunctionName=session.names.function_name(spec)
+            )
+        except lam.exceptions.ResourceNotFoundException:
+            continue
+        if deployed["CodeSha256"] != packaging.code_sha256(packaging.function_zip(spec.folder)):
+            drifted.append(spec)
+    return drifted
 
 
-def catch_up(session: Session, missing: list[Step]) -> None:
-    """Run the missing steps' notebooks in order, headless, with this session's prefix.
+def catch_up(session: Session, before: str) -> None:
+    """Make sure what the notebooks before `before` build is there, and says so: run the
+    missing steps' notebooks in order, headless, with this session's prefix; then redeploy
+    any function whose code differs from `lambdas/`.
 
     Stops before a step that needs the learner to confirm email subscriptions (unless the
     local cloud plays the recipient), with WorkbookSetupError saying which notebook to open.
     """
-    if not missing:
-        print("Nothing to catch up.")
+    missing = missing_steps(session, before)
     env = {**os.environ, "WORKBOOK_PREFIX": session.prefix}
     confirms = any(step.subscribes_email for step in missing) and cloud_confirms_email(session)
     for step in missing:
         if step.subscribes_email and not confirms:
             raise WorkbookSetupError(
-                f"{step.notebook} subscribes email addresses and waits until you confirm each "
-                "one, which a run in the background cannot show you. Open it, run it from the "
-                "top and follow the links it asks you to; then come back and run this "
-                "notebook again."
+                f"Missing {step.builds}. {step.notebook} builds it: it subscribes email "
+                "addresses and waits until you confirm each one, which a run in the "
+                "background cannot show you. Open it, run it from the top and follow the "
+                "links it asks you to; then come back and run this notebook again."
             )
-        print(f"Running {step.notebook} ...", flush=True)
+        print(f"Missing {step.builds}: running {step.notebook} ...", flush=True)
         headless.run(headless.notebook(step.number), env=env)
-    if missing:
-        print("Caught up.")
+    drifted = drifted_functions(session) if before > "02" else []
+    for spec in drifted:
+        print(f"{spec.suffix} runs code that differs from lambdas/{spec.folder}/: redeploying it.")
+        _redeploy(session, spec)
+    if not missing and not drifted:
+        print("Earlier steps: all done.")
+
+
+def _redeploy(session: Session, spec: stack.FunctionSpec) -> None:
+    """What notebook 02's update cell does for one function."""
+    lam = boto3.client("lambda")
+    name = session.names.function_name(spec)
+    lam.update_function_code(FunctionName=name, ZipFile=packaging.function_zip(spec.folder))
+    lam.get_waiter("function_updated_v2").wait(FunctionName=name)

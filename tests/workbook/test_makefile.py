@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -118,3 +119,25 @@ def test_a_notebook_cell_may_wait_as_long_as_a_headless_run_allows() -> None:
     assert [(m.name, m.args) for m in cell.markers] == [("timeout", (CELL_TIMEOUT_S,))]
     assert CELL_TIMEOUT_S >= 900 + 60  # 07's longest wait for an alarm, and then some
     assert test.markers == []  # the suites keep pytest.ini's timeout
+
+
+def test_make_lab_opens_the_project_root_at_notebook_00_without_node() -> None:
+    recipe = make("-n", "lab", env=learner_env())
+    assert "jupyter lab notebooks/00-set-up-the-workbook.ipynb --ServerApp.root_dir=." in recipe
+    assert "npm" not in recipe
+
+
+def test_make_test_says_what_is_missing_without_node(tmp_path: Path) -> None:
+    # Only the recipe's own shell builtins are found: no npm anywhere on PATH.
+    run = subprocess.run(
+        ["make", "--no-print-directory", "-B", "node_modules/.installed"],
+        cwd=REPO,
+        env={**learner_env(), "PATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        executable=shutil.which("make"),
+    )
+    assert run.returncode != 0
+    assert "make test needs Node.js 18 or newer, with npm" in run.stderr
+    assert "make lab does not need it" in run.stderr

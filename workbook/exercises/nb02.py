@@ -1,0 +1,3 @@
+"""Notebook 02's exercises."""
+
+from __future__ import annotations

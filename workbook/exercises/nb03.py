@@ -1,0 +1,3 @@
+"""Notebook 03's exercises."""
+
+from __future__ import annotations

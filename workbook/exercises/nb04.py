@@ -1,0 +1,3 @@
+"""Notebook 04's exercises."""
+
+from __future__ import annotations

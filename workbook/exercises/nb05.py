@@ -1,0 +1,3 @@
+"""Notebook 05's exercises."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Notebook 07's exercises."""
+
+from __future__ import annotations
