@@ -1,21 +1,47 @@
-"""The server's request handler: moto's, plus the request's headers exactly as sent.
+"""The server's request handler: moto's, plus the request's headers exactly as sent, and API
+Gateway's management quotas.
 
 WSGI folds every header name into `HTTP_UPPER_CASE` and joins a repeated header's values with
 commas, so an app cannot tell `day` from `Day` or two headers from one with a comma. API
 Gateway passes a REST API's headers to the integration as the client sent them, so the handler
 keeps the raw header lines for it in the environ.
+
+API Gateway's management API (requests signed for `apigateway`; an invoke URL's requests are
+not) answers HTTP 429 TooManyRequestsException over its rate quotas (`localcloud/throttling.py`).
+The handler admits each such request before any app sees it, so every route counts: moto's,
+and the local cloud's own (GetExport as OpenAPI 3).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import io
+import json
+import math
+import os
+import re
+import uuid
+from functools import cache
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
-from localcloud import seams
+from localcloud import seams, throttling
 
 RAW_HEADERS_KEY = "localcloud.raw_headers"  # [(name, value), ...] in the order received
 
+# SigV4's credential scope: key id / date / Region / service.
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
+TOO_MANY_REQUESTS = json.dumps({"message": "Too Many Requests"}).encode()
+
+
+@cache
+def _apigateway_quotas() -> throttling.RateQuotas | None:
+    # One set of buckets for the server's lifetime, shared by every request's handler.
+    return throttling.apigateway_quotas()
+
 
 class RawHeadersRequestHandler(seams.MotoRequestHandler):
+    _socket_input: BinaryIO | None = None  # the connection, once its body was read ahead
+
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
         # As werkzeug does for the environ: a folded header line is one value.
@@ -23,3 +49,64 @@ class RawHeadersRequestHandler(seams.MotoRequestHandler):
             (name, value.replace("\r\n", "")) for name, value in self.headers.items()
         ]
         return environ
+
+    def run_wsgi(self) -> None:
+        retry_after_s = self._apigateway_retry_after_s()
+        if retry_after_s is None:
+            super().run_wsgi()
+        else:
+            self._too_many_requests(retry_after_s)
+
+    def finish(self) -> None:
+        super().finish()
+        if self._socket_input is not None:
+            self._socket_input.close()
+
+    def _apigateway_retry_after_s(self) -> float | None:
+        """None to let the request through; seconds to wait if it is over an API Gateway
+        management quota."""
+        quotas = _apigateway_quotas()
+        signed = _CREDENTIAL.search(self.headers.get("Authorization", ""))
+        if quotas is None or signed is None or signed.group(3) != "apigateway":
+            return None
+        access_key_id, region, _ = signed.groups()
+        url = urlsplit(self.path)
+        action = throttling.apigateway_action(self.command, url.path, url.query, self._body())
+        return quotas.retry_after_s(self._account_id(access_key_id), region, action)
+
+    def _body(self) -> bytes:
+        """The request body, read ahead of the app, which then reads this copy. Read even
+        when only the quota needs it: a refused request's body must not be left unread."""
+        length = self.headers.get("Content-Length")
+        # No body, a chunked one, or one the client sends only after werkzeug's "100
+        # Continue": left for werkzeug to read (a refusal then answers before it is sent).
+        if not length or "100-continue" in self.headers.get("Expect", "").lower():
+            return b""
+        body = self.rfile.read(int(length))
+        self._socket_input, self.rfile = self.rfile, io.BytesIO(body)
+        return body
+
+    def _account_id(self, access_key_id: str) -> str:
+        """The account moto files the request under, found in the order moto looks
+        (BaseResponse.get_current_account): MOTO_ACCOUNT_ID, an `x-moto-account-id` header,
+        the account that issued the key, else moto's default account."""
+        chosen = os.environ.get("MOTO_ACCOUNT_ID") or self.headers.get("x-moto-account-id")
+        if chosen:
+            return chosen
+        owner = seams.iam_key_owner(access_key_id)
+        return owner.account_id if owner is not None else seams.ACCOUNT_ID
+
+    def _too_many_requests(self, retry_after_s: float) -> None:
+        """API Gateway's TooManyRequestsException: HTTP 429, the error type in
+        `x-amzn-ErrorType` (rest-json), and `Retry-After` in whole seconds (the exception's
+        `retryAfterSeconds` in botocore's model of the API)."""
+        self.send_response(429, "Too Many Requests")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(TOO_MANY_REQUESTS)))
+        self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        self.send_header("x-amzn-ErrorType", "TooManyRequestsException")
+        self.send_header("Retry-After", str(math.ceil(retry_after_s)))
+        # As werkzeug answers every request: it does not keep connections alive.
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(TOO_MANY_REQUESTS)

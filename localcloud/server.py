@@ -152,6 +152,7 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     # Lambda refuses retired runtimes, and a deleted function's workers stop at once.
     seams.install_runtime_check(interpreters.refusal)
     seams.install_invoke_qualifier()
+    seams.install_account_settings()
     seams.on_functions_deleted(runtime.stop_workers)
     lifecycle.install()
     seams.install_task_credentials(iam.task_credentials)

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 
 from localcloud.seams.core import lambda_backend
-from localcloud.seams.patching import replace
+from localcloud.seams.patching import add, replace
 
 
 def function_code_zip(function: LambdaFunction) -> bytes:
@@ -235,3 +236,51 @@ def install_invoke_qualifier() -> None:
         return invoke
 
     replace(LambdaResponse, "invoke", invoke_of)
+
+
+# GetAccountSettings' AccountLimit: Lambda's default quotas per account and Region
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 1,000 concurrent
+# executions, 75 GB of deployment packages and layers, a 50 MB zip, 250 MB unzipped.
+ACCOUNT_CONCURRENT_EXECUTIONS = 1000
+ACCOUNT_LIMIT = {
+    "TotalCodeSize": 75 * 1024**3,
+    "CodeSizeZipped": 50 * 1024**2,
+    "CodeSizeUnzipped": 250 * 1024**2,
+    "ConcurrentExecutions": ACCOUNT_CONCURRENT_EXECUTIONS,
+}
+
+
+def install_account_settings() -> None:
+    """Implement GetAccountSettings (GET /2016-08-19/account-settings/), which moto 5.2.5
+    lacks (no URL rule: the local cloud answered 501 NotImplemented).
+
+    As on AWS: AccountLimit holds Lambda's default quotas, and UnreservedConcurrentExecutions
+    is ConcurrentExecutions less every function's reserved concurrency; AccountUsage counts
+    the functions and the bytes of every function version's package and layer version.
+    Call it before the server's first Lambda request: moto reads its URL rules then.
+    """
+    from moto.awslambda import urls
+    from moto.awslambda.responses import LambdaResponse
+
+    def get_account_settings(self: Any) -> Any:
+        backend = self.backend
+        functions = list(backend.list_functions())
+        reserved = sum(int(function.reserved_concurrency or 0) for function in functions)
+        layer_versions = [
+            version
+            for layer in backend.list_layers()
+            for version in backend.list_layer_versions(layer["LayerName"])
+        ]
+        code_size = sum(version.code_size for version in backend.list_functions("ALL"))
+        code_size += sum(version.code_size for version in layer_versions)
+        settings = {
+            "AccountLimit": {
+                **ACCOUNT_LIMIT,
+                "UnreservedConcurrentExecutions": ACCOUNT_CONCURRENT_EXECUTIONS - reserved,
+            },
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": len(functions)},
+        }
+        return 200, {}, json.dumps(settings)
+
+    add(LambdaResponse, "get_account_settings", get_account_settings)
+    urls.url_paths[r"{0}/(?P<api_version>[^/]+)/account-settings/?$"] = LambdaResponse.dispatch

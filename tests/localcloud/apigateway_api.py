@@ -9,6 +9,19 @@ from typing import Any
 
 from tests.localcloud.functions import ROLE, deploy
 
+# API Gateway's management API has AWS's rate quotas here (CreateDeployment once every 5 s,
+# CreateRestApi once every 3 s for a Regional API and every 30 s for an edge-optimized one, 10
+# calls a second in all; localcloud/throttling.py). Like a script on AWS, the tests' clients
+# retry 429 TooManyRequestsException with a backoff that outlasts them, and make Regional APIs.
+PATIENT_RETRIES = {"mode": "standard", "max_attempts": 10}
+REGIONAL = {"types": ["REGIONAL"]}
+
+
+def apigateway_client(cloud: Any) -> Any:  # cloud: tests.conftest.LocalCloud
+    """An API Gateway client that rides out the management quotas."""
+    return cloud.client("apigateway", retries=PATIENT_RETRIES)
+
+
 ECHO = """
 import base64, json
 
@@ -87,9 +100,8 @@ class ApiUnderTest:
 
 
 def build_api(cloud: Any) -> ApiUnderTest:  # cloud: tests.conftest.LocalCloud
-    apigw, lam, sfn, logs = (
-        cloud.client(s) for s in ("apigateway", "lambda", "stepfunctions", "logs")
-    )
+    apigw = apigateway_client(cloud)
+    lam, sfn, logs = (cloud.client(s) for s in ("lambda", "stepfunctions", "logs"))
     tag = uuid.uuid4().hex[:8]
     function = deploy(lam, ECHO)
     function_arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
@@ -100,7 +112,7 @@ def build_api(cloud: Any) -> ApiUnderTest:  # cloud: tests.conftest.LocalCloud
         for kind in ("EXPRESS", "STANDARD")
     )
     api_name = f"apigw-test-{tag}"
-    api_id = apigw.create_rest_api(name=api_name)["id"]
+    api_id = apigw.create_rest_api(name=api_name, endpointConfiguration=REGIONAL)["id"]
     root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     test = ApiUnderTest(
         api_id,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 import requests
 
-from tests.localcloud.apigateway_api import ApiUnderTest, build_api
+from tests.localcloud.apigateway_api import ApiUnderTest, apigateway_client, build_api
 from tests.localcloud.polling import until
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -83,7 +83,7 @@ def test_unknown_api_or_stage_is_explained(api) -> None:  # noqa: ANN001
 
 
 def test_a_stage_serves_what_was_deployed_not_later_edits(cloud, api) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
+    apigw = apigateway_client(cloud)
     late = apigw.create_resource(
         restApiId=api.api_id, parentId=api.resources["/"], pathPart=f"late{uuid.uuid4().hex[:6]}"
     )
@@ -114,7 +114,7 @@ def test_a_stage_serves_what_was_deployed_not_later_edits(cloud, api) -> None:  
 
 def test_redeploying_a_stage_keeps_its_settings(cloud, api) -> None:  # noqa: ANN001
     """moto replaces the stage on CreateDeployment; AWS (and the local cloud) keep it."""
-    apigw = cloud.client("apigateway")
+    apigw = apigateway_client(cloud)
     apigw.create_deployment(restApiId=api.api_id, stageName="keep", variables={"a": "1"})
     apigw.update_stage(
         restApiId=api.api_id,
@@ -250,7 +250,7 @@ def test_usage_plan_quota_gives_429_limit_exceeded(api) -> None:  # noqa: ANN001
 
 
 def test_stage_method_throttling(cloud, api) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
+    apigw = apigateway_client(cloud)
     apigw.create_deployment(restApiId=api.api_id, stageName="slow")
     apigw.update_stage(
         restApiId=api.api_id,

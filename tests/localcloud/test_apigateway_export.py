@@ -12,7 +12,12 @@ import yaml
 from botocore.exceptions import ClientError
 from openapi_spec_validator import validate
 
-from tests.localcloud.apigateway_api import ApiUnderTest, build_api
+from tests.localcloud.apigateway_api import (
+    REGIONAL,
+    ApiUnderTest,
+    apigateway_client,
+    build_api,
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +26,7 @@ def api(cloud) -> ApiUnderTest:  # noqa: ANN001
 
 
 def export(cloud, api_id: str, stage: str = "test", **options: Any) -> dict[str, Any]:  # noqa: ANN001
-    answer = cloud.client("apigateway").get_export(
+    answer = apigateway_client(cloud).get_export(
         restApiId=api_id, stageName=stage, exportType="oas30", **options
     )
     assert answer["contentType"] == options.get("accepts", "application/json")
@@ -49,7 +54,7 @@ def test_export_is_a_valid_openapi_3_document_of_the_stage(cloud, api) -> None: 
 
 
 def test_info_version_is_the_deployment_time(cloud, api) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
+    apigw = apigateway_client(cloud)
     deployment_id = apigw.get_stage(restApiId=api.api_id, stageName="test")["deploymentId"]
     created = apigw.get_deployment(restApiId=api.api_id, deploymentId=deployment_id)["createdDate"]
     version = export(cloud, api.api_id)["info"]["version"]
@@ -119,7 +124,7 @@ def test_extensions_only_when_asked(cloud, api) -> None:  # noqa: ANN001
 
 
 def test_yaml_when_accepted(cloud, api) -> None:  # noqa: ANN001
-    answer = cloud.client("apigateway").get_export(
+    answer = apigateway_client(cloud).get_export(
         restApiId=api.api_id, stageName="test", exportType="oas30", accepts="application/yaml"
     )
     assert answer["contentType"] == "application/yaml"
@@ -128,8 +133,8 @@ def test_yaml_when_accepted(cloud, api) -> None:  # noqa: ANN001
 
 
 def test_export_shows_the_deployment_not_later_edits(cloud) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
-    api_id = apigw.create_rest_api(name="export-snapshot")["id"]
+    apigw = apigateway_client(cloud)
+    api_id = apigw.create_rest_api(name="export-snapshot", endpointConfiguration=REGIONAL)["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
 
     def mock_resource(part: str) -> None:
@@ -148,7 +153,7 @@ def test_export_shows_the_deployment_not_later_edits(cloud) -> None:  # noqa: AN
 
 
 def test_unknown_api_or_stage_is_not_found(cloud, api) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
+    apigw = apigateway_client(cloud)
     for api_id, stage in ((api.api_id, "nope"), ("nosuchapi", "test")):
         with pytest.raises(ClientError) as raised:
             apigw.get_export(restApiId=api_id, stageName=stage, exportType="oas30")
@@ -157,7 +162,7 @@ def test_unknown_api_or_stage_is_not_found(cloud, api) -> None:  # noqa: ANN001
 
 
 def test_swagger_is_still_moto_s(cloud, api) -> None:  # noqa: ANN001
-    answer = cloud.client("apigateway").get_export(
+    answer = apigateway_client(cloud).get_export(
         restApiId=api.api_id, stageName="test", exportType="swagger"
     )
     assert json.loads(answer["body"].read())["swagger"] == "2.0"

@@ -16,6 +16,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from localcloud.throttling import LOGS_READ_QUOTAS, RateQuotas, logs_read_quotas
+from tests.localcloud.apigateway_api import REGIONAL, apigateway_client
 from tests.localcloud.functions import deploy
 
 # -- API Gateway proxy events -----------------------------------------------------------------
@@ -32,10 +33,12 @@ def lambda_handler(event, context):
 @pytest.fixture(scope="module")
 def echo_api(cloud) -> str:  # noqa: ANN001
     """The invoke URL path of a REST API whose ANY /echo proxies to a function echoing its event."""
-    apigw, lam = cloud.client("apigateway"), cloud.client("lambda")
+    apigw, lam = apigateway_client(cloud), cloud.client("lambda")
     function = deploy(lam, ECHO_EVENT)
     function_arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
-    api_id = apigw.create_rest_api(name=f"edges-{uuid.uuid4().hex[:8]}")["id"]
+    api_id = apigw.create_rest_api(
+        name=f"edges-{uuid.uuid4().hex[:8]}", endpointConfiguration=REGIONAL
+    )["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     echo = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="echo")["id"]
     apigw.put_method(restApiId=api_id, resourceId=echo, httpMethod="ANY", authorizationType="NONE")
@@ -114,8 +117,10 @@ def test_a_trace_header_in_lower_case_reaches_the_function(cloud, echo_api) -> N
 
 
 def test_a_duplicate_resource_method_or_model_is_refused(cloud) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
-    api_id = apigw.create_rest_api(name=f"edges-{uuid.uuid4().hex[:8]}")["id"]
+    apigw = apigateway_client(cloud)
+    api_id = apigw.create_rest_api(
+        name=f"edges-{uuid.uuid4().hex[:8]}", endpointConfiguration=REGIONAL
+    )["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     orders = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="orders")["id"]
     apigw.create_resource(restApiId=api_id, parentId=orders, pathPart="{id}")
@@ -166,8 +171,10 @@ def test_a_duplicate_resource_method_or_model_is_refused(cloud) -> None:  # noqa
 
 
 def test_update_model_brings_a_model_up_to_date(cloud) -> None:  # noqa: ANN001
-    apigw = cloud.client("apigateway")
-    api_id = apigw.create_rest_api(name=f"edges-{uuid.uuid4().hex[:8]}")["id"]
+    apigw = apigateway_client(cloud)
+    api_id = apigw.create_rest_api(
+        name=f"edges-{uuid.uuid4().hex[:8]}", endpointConfiguration=REGIONAL
+    )["id"]
     schema = json.dumps({"type": "object", "required": ["sku"]})
     # What notebook 05 does on a re-run: create, and on ConflictException update instead.
     for _ in range(2):

@@ -17,6 +17,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from tests.conftest import LocalCloud, start_cloud
+from tests.localcloud.apigateway_api import REGIONAL, apigateway_client
 from tests.localcloud.functions import ROLE, zip_of
 from tests.localcloud.polling import until
 
@@ -103,10 +104,12 @@ def test_function_active_waiter_really_waits_then_invoke_succeeds(cloud) -> None
 
 
 def test_api_gateway_cannot_run_a_pending_function(cloud) -> None:  # noqa: ANN001
-    client, apigateway = cloud.client("lambda"), cloud.client("apigateway")
-    name = create_function(client, PROXY_HANDLER)
-    arn = client.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-    api = apigateway.create_rest_api(name=f"pending-{name}")["id"]
+    client, apigateway = cloud.client("lambda"), apigateway_client(cloud)
+    # The API is deployed first: its quotas (CreateDeployment once every 5 s) may make the
+    # deployment wait, and the function would be Active by the time it is served.
+    name = f"fn-{uuid.uuid4().hex[:10]}"
+    arn = f"arn:aws:lambda:{cloud.region}:123456789012:function:{name}"
+    api = apigateway.create_rest_api(name=f"pending-{name}", endpointConfiguration=REGIONAL)["id"]
     root = apigateway.get_resources(restApiId=api)["items"][0]["id"]
     apigateway.put_method(
         restApiId=api, resourceId=root, httpMethod="GET", authorizationType="NONE"
@@ -121,6 +124,7 @@ def test_api_gateway_cannot_run_a_pending_function(cloud) -> None:  # noqa: ANN0
     )
     apigateway.create_deployment(restApiId=api, stageName="test")
     url = f"{cloud.endpoint_url}/restapis/{api}/test/_user_request_/"
+    create_function(client, PROXY_HANDLER, name)
 
     # The Lambda invoke fails, so API Gateway answers its own 500, as on AWS.
     refused = requests.get(url, timeout=10)

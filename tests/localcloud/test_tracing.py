@@ -11,6 +11,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from localcloud.tracing import child_header, continue_trace, new_trace_header, trace_id
+from tests.localcloud.apigateway_api import REGIONAL, apigateway_client
 from tests.localcloud.functions import ROLE, deploy, wait_until_updated
 from tests.localcloud.polling import until
 
@@ -98,8 +99,10 @@ def test_an_unknown_tracing_mode_is_refused(lam, traced) -> None:  # noqa: ANN00
 @pytest.fixture(scope="module")
 def stage(cloud, lam, traced) -> dict:  # noqa: ANN001
     """GET /t on a deployed stage with an access log that records $context.xrayTraceId."""
-    apigw = cloud.client("apigateway")
-    api_id = apigw.create_rest_api(name=f"traced-{uuid.uuid4().hex[:8]}")["id"]
+    apigw = apigateway_client(cloud)
+    api_id = apigw.create_rest_api(
+        name=f"traced-{uuid.uuid4().hex[:8]}", endpointConfiguration=REGIONAL
+    )["id"]
     root = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
     resource = apigw.create_resource(restApiId=api_id, parentId=root, pathPart="t")["id"]
     apigw.put_method(
@@ -154,7 +157,7 @@ def test_access_log_has_the_trace_id_only_with_tracing_on(cloud, stage) -> None:
     untraced = requests.get(stage["url"], timeout=30)
     assert access_log_trace(cloud, stage["group"], untraced.headers["x-amzn-RequestId"]) == "-"
 
-    cloud.client("apigateway").update_stage(
+    apigateway_client(cloud).update_stage(
         restApiId=stage["api_id"],
         stageName="dev",
         patchOperations=[{"op": "replace", "path": "/tracingEnabled", "value": "true"}],
