@@ -19,7 +19,7 @@ from typing import Any
 
 from werkzeug.serving import run_simple
 
-from localcloud import iam, lifecycle, mail, realism, seams, unimplemented
+from localcloud import iam, lifecycle, mail, metric_widget, realism, seams, unimplemented
 from localcloud.alarms import AlarmEvaluator
 from localcloud.apigateway import InvokeApp, is_invoke_path
 from localcloud.apigateway import control as apigateway_control
@@ -159,6 +159,7 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     seams.install_item_patches()
     seams.install_dispatch_caches()
     seams.install_metric_data_hook(is_percentile, percentile_values)
+    metric_widget.install()  # GetMetricWidgetImage
     seams.install_unimplemented_answer(unimplemented.answer)
     if (quotas := logs_read_quotas()) is not None:
         seams.install_logs_read_quotas(quotas.admit)

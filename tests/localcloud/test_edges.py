@@ -394,11 +394,7 @@ def test_realism_off_has_no_quotas(monkeypatch: pytest.MonkeyPatch) -> None:
     [
         # One of each protocol: rpc-v2-cbor, query, json, rest-json; moto has a URL rule for
         # neither of the rest-json ones (it would answer an HTML 404).
-        (
-            "cloudwatch",
-            "GetMetricWidgetImage",
-            lambda c: c.get_metric_widget_image(MetricWidget="{}"),
-        ),
+        ("cloudwatch", "ListMetricStreams", lambda c: c.list_metric_streams()),
         (
             "sns",
             "GetDataProtectionPolicy",
