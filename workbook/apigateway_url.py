@@ -1,8 +1,11 @@
 """The invoke URL of a deployed API Gateway stage, on the local cloud or on AWS.
 
 On AWS a stage is served at https://<api>.execute-api.<region>.amazonaws.com/<stage>; the
-local cloud serves it at <endpoint>/restapis/<api>/<stage>/_user_request_ (one port for every
-service, so no per-API host names). Append the resource path to either, e.g. url + "/orders".
+local cloud serves it at <endpoint>/restapis/<api>/<stage>/_user_request_. It answers every
+service on one address and port, so it cannot tell APIs apart by host name: the API and stage
+go in the path, and since `/restapis/<api>/...` is also where API Gateway's management API
+lives (GET /restapis/<api>/stages is GetStages), `_user_request_` marks where a request to the
+API itself begins. Append the resource path to either, e.g. url + "/orders".
 """
 
 from __future__ import annotations

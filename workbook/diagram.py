@@ -1,9 +1,10 @@
 """Draw a state machine from its ASL definition: states top-down, arrows for every transition.
 
 Arrows: Next (solid), Choice rules (solid, labelled with the condition), Default (dotted),
-Catch (dashed red, labelled with the errors caught). A state sits one row below the lowest
-state that leads to it, so arrows point downwards except loops. The happy path (Next and the
-first Choice rule from StartAt) runs down the middle; every other state sits to its right.
+Catch (dashed red, labelled with the errors caught); a legend below the drawing says which is
+which. A state sits one row below the lowest state that leads to it, so arrows point downwards
+except loops. The happy path (Next, and at a Choice the first branch that does not fail) runs
+down the middle; every other state sits beside it.
 """
 
 from __future__ import annotations
@@ -13,15 +14,35 @@ from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import FancyBboxPatch
+from matplotlib.text import Text
 
 COLOURS = {"Task": "#dbe9f6", "Choice": "#fde9c8", "Succeed": "#d5efd5", "Fail": "#f8d4d4"}
-STYLE = {"next": ("-", "#333333"), "choice": ("-", "#333333"), "default": (":", "#333333")}
+STYLE = {"next": ("-", "#333333"), "choice": ("-", "#1f5f99"), "default": (":", "#333333")}
 STYLE["catch"] = ("--", "#c0392b")
+LEGEND = {"next": "Next", "choice": "Choice rule", "default": "Choice Default"}
+LEGEND["catch"] = "Catch (errors caught)"
 BOX_W, BOX_H = 2.4, 0.62
 COLUMN_W, ROW_H = 3.6, 1.3
-COMPARISONS = ("StringEquals", "NumericEquals", "BooleanEquals", "IsPresent", "NumericLessThan")
+TEXT_PT = 9  # the smallest text: labels, state types, the legend
+# A Choice rule's comparison, written as the condition it tests.
+COMPARISONS = {
+    "StringEquals": "==",
+    "NumericEquals": "==",
+    "BooleanEquals": "==",
+    "NumericGreaterThan": ">",
+    "NumericGreaterThanEquals": ">=",
+    "NumericLessThan": "<",
+    "NumericLessThanEquals": "<=",
+    "StringMatches": "matches",
+    "IsPresent": "is present:",
+}
+
+Point = tuple[float, float]
+Rectangle = tuple[float, float, float, float]  # x0, y0, x1, y1
 
 
 @dataclass(frozen=True)
@@ -65,9 +86,12 @@ def _edges(name: str, state: Mapping[str, Any]) -> list[Edge]:
 
 
 def _condition(rule: Mapping[str, Any]) -> str:
-    for operator in COMPARISONS:
-        if operator in rule:
-            return f"{rule.get('Variable', '')} {operator} {rule[operator]}"
+    if "Condition" in rule:  # JSONata
+        return str(rule["Condition"])
+    for operator, symbol in COMPARISONS.items():
+        for suffix in ("", "Path"):  # "NumericGreaterThanPath" compares with another field
+            if operator + suffix in rule:
+                return f"{rule.get('Variable', '')} {symbol} {rule[operator + suffix]}"
     return "rule"
 
 
@@ -83,17 +107,22 @@ def layers(definition: Mapping[str, Any]) -> dict[str, int]:
 
 
 def happy_path(definition: Mapping[str, Any]) -> list[str]:
-    """From StartAt, following Next or a Choice's first rule, until a state ends the walk."""
+    """From StartAt, following Next, or at a Choice its first branch (rules, then Default)
+    that does not lead straight to a Fail state, until a state ends the walk."""
+    states = definition["States"]
     path: list[str] = []
     name = definition["StartAt"]
     while name and name not in path:
         path.append(name)
-        state = definition["States"][name]
-        name = state.get("Next") or next((r["Next"] for r in state.get("Choices", [])), None)
+        state = states[name]
+        branches = [rule["Next"] for rule in state.get("Choices", [])]
+        branches += [state["Default"]] if "Default" in state else []
+        going_on = [b for b in branches if states[b]["Type"] != "Fail"]
+        name = state.get("Next") or next(iter(going_on or branches), None)
     return path
 
 
-def place(definition: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
+def place(definition: Mapping[str, Any]) -> dict[str, Point]:
     """Centre of each state's box: the happy path down the middle, each other state in the
     nearest column (right first, then left) where its arrows cross no box and no arrow
     crosses it."""
@@ -112,7 +141,7 @@ def place(definition: Mapping[str, Any]) -> dict[str, tuple[float, float]]:
     return position
 
 
-def _columns(name: str, edges: list[Edge], position: dict[str, tuple[float, float]]) -> list[int]:
+def _columns(name: str, edges: list[Edge], position: dict[str, Point]) -> list[int]:
     """Columns to try: a placed source's own side column first (chains stay straight), then
     1, -1, 2, -2, ..."""
     own = [
@@ -123,7 +152,28 @@ def _columns(name: str, edges: list[Edge], position: dict[str, tuple[float, floa
     return own + [c for k in range(1, len(position) + 2) for c in (k, -k)]
 
 
-def _clear(position: dict[str, tuple[float, float]], edges: list[Edge]) -> bool:
+def _box_rectangle(centre: Point, margin: float = 0.1) -> Rectangle:
+    x, y = centre
+    return (
+        x - BOX_W / 2 - margin,
+        y - BOX_H / 2 - margin,
+        x + BOX_W / 2 + margin,
+        y + BOX_H / 2 + margin,
+    )
+
+
+def _crosses(start: Point, end: Point, rectangle: Rectangle) -> bool:
+    """Whether the segment from `start` to `end` runs through the rectangle (in 40 steps)."""
+    x0, y0, x1, y1 = rectangle
+    for step in range(1, 40):
+        px = start[0] + (end[0] - start[0]) * step / 40
+        py = start[1] + (end[1] - start[1]) * step / 40
+        if x0 < px < x1 and y0 < py < y1:
+            return True
+    return False
+
+
+def _clear(position: dict[str, Point], edges: list[Edge]) -> bool:
     """No two boxes share a place, and no placed arrow runs through a box it does not join."""
     if len(set(position.values())) < len(position):
         return False
@@ -131,20 +181,15 @@ def _clear(position: dict[str, tuple[float, float]], edges: list[Edge]) -> bool:
         if edge.source not in position or edge.target not in position:
             continue
         start, end = _ends(position[edge.source], position[edge.target])
-        for name, (x, y) in position.items():
-            if name in (edge.source, edge.target):
-                continue
-            for step in range(1, 40):
-                px = start[0] + (end[0] - start[0]) * step / 40
-                py = start[1] + (end[1] - start[1]) * step / 40
-                if abs(px - x) < BOX_W / 2 + 0.1 and abs(py - y) < BOX_H / 2 + 0.1:
-                    return False
+        for name, centre in position.items():
+            if name not in (edge.source, edge.target) and _crosses(
+                start, end, _box_rectangle(centre)
+            ):
+                return False
     return True
 
 
-def _ends(
-    start: tuple[float, float], end: tuple[float, float]
-) -> tuple[tuple[float, float], tuple[float, float]]:
+def _ends(start: Point, end: Point) -> tuple[Point, Point]:
     """Where an arrow leaves and enters boxes: downwards it leaves by the bottom (same column)
     or by the side facing the target, and enters at the top; otherwise centre to centre."""
     if end[1] >= start[1]:
@@ -164,20 +209,39 @@ def draw_workflow(definition: Mapping[str, Any], title: str = "") -> Figure:
     xs = [x for x, _ in position.values()]
     width = max(xs) - min(xs) + COLUMN_W
     figure, axes = plt.subplots(figsize=(width * 0.95, 0.95 * ROW_H * (max(row.values()) + 1)))
-    for edge in edges:
-        _arrow(axes, position[edge.source], position[edge.target], edge)
-    for name in order:
-        _box(axes, position[name], name, definition["States"][name]["Type"])
+    FigureCanvasAgg(figure)  # measures text as the PNG will draw it, whatever the backend
     axes.set_xlim(min(xs) - COLUMN_W / 2, max(xs) + COLUMN_W / 2)
     axes.set_ylim(-ROW_H * max(row.values()) - 0.6, 0.6)
     axes.axis("off")
+    for name in order:
+        _box(axes, position[name], name, definition["States"][name]["Type"])
+    segments = {edge: _ends(position[edge.source], position[edge.target]) for edge in edges}
+    for edge, (source, target) in segments.items():
+        _arrow(axes, source, target, edge)
+    # Labels last: each is put where it covers no box and no other arrow, if it can be.
+    obstacles = [_box_rectangle(centre, margin=0) for centre in position.values()]
+    for edge, (source, target) in segments.items():
+        if edge.label:
+            others = [segment for other, segment in segments.items() if other != edge]
+            _label(axes, source, target, edge, obstacles, others)
+    kinds = [kind for kind in LEGEND if any(edge.kind == kind for edge in edges)]
+    handles = [Line2D([], [], linestyle=STYLE[k][0], color=STYLE[k][1]) for k in kinds]
+    axes.legend(
+        handles,
+        [LEGEND[k] for k in kinds],
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),  # below the drawing, never on it
+        ncols=len(kinds),
+        frameon=False,
+        fontsize=TEXT_PT,
+    )
     if title:
-        axes.set_title(title)
+        axes.set_title(title, fontsize=12)
     plt.close(figure)  # shown once, by the notebook's display of the returned figure
     return figure
 
 
-def _box(axes: Any, centre: tuple[float, float], name: str, kind: str) -> None:
+def _box(axes: Any, centre: Point, name: str, kind: str) -> None:
     x, y = centre
     axes.add_patch(
         FancyBboxPatch(
@@ -190,15 +254,14 @@ def _box(axes: Any, centre: tuple[float, float], name: str, kind: str) -> None:
             zorder=2,
         )
     )
-    axes.text(x, y + 0.08, name, ha="center", va="center", fontsize=10, weight="bold", zorder=3)
-    axes.text(x, y - 0.17, kind, ha="center", va="center", fontsize=8, color="#555555", zorder=3)
+    axes.text(x, y + 0.09, name, ha="center", va="center", fontsize=11, weight="bold", zorder=3)
+    axes.text(x, y - 0.17, kind, ha="center", va="center", fontsize=TEXT_PT, color="#444444")
 
 
-def _arrow(axes: Any, start: tuple[float, float], end: tuple[float, float], edge: Edge) -> None:
+def _arrow(axes: Any, source: Point, target: Point, edge: Edge) -> None:
     style, colour = STYLE[edge.kind]
-    source, target = _ends(start, end)
     # Loops and sideways moves curve, so they do not run through the boxes between.
-    bend = 0.0 if end[1] < start[1] else 0.4
+    bend = 0.0 if target[1] < source[1] else 0.4
     axes.annotate(
         "",
         xy=target,
@@ -211,18 +274,59 @@ def _arrow(axes: Any, start: tuple[float, float], end: tuple[float, float], edge
         },
         zorder=1,
     )
-    if edge.label:
-        vertical = source[0] == target[0]
-        x = source[0] + (0.1 if vertical else (target[0] - source[0]) * 0.45)
-        y = (source[1] + target[1]) / 2 if vertical else source[1] + (target[1] - source[1]) * 0.45
-        axes.text(
-            x,
-            y,
-            edge.label,
-            fontsize=7,
-            color=colour,
-            ha="left" if vertical else "center",
-            va="center",
-            bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
-            zorder=3,
-        )
+
+
+def _label(
+    axes: Any,
+    source: Point,
+    target: Point,
+    edge: Edge,
+    boxes: list[Rectangle],
+    arrows: list[tuple[Point, Point]],
+) -> None:
+    """The edge's label, on a white ground: beside a vertical arrow (right, else left), on a
+    slanted one near its middle; at the first of those places that covers no box and no other
+    arrow (else the first place)."""
+    colour = STYLE[edge.kind][1]
+    text = axes.text(
+        0,
+        0,
+        edge.label,
+        fontsize=TEXT_PT,
+        color=colour,
+        va="center",
+        bbox={"facecolor": "white", "edgecolor": "none", "pad": 1},
+        zorder=3,
+    )
+    if source[0] == target[0]:
+        y = (source[1] + target[1]) / 2
+        places = [((source[0] + 0.1, y), "left"), ((source[0] - 0.1, y), "right")]
+    else:
+        places = [
+            (
+                (source[0] + (target[0] - source[0]) * f, source[1] + (target[1] - source[1]) * f),
+                "center",
+            )
+            for f in (0.45, 0.35, 0.55, 0.25)
+        ]
+    for position, align in places:
+        text.set_position(position)
+        text.set_horizontalalignment(align)
+        if not _covers(_extent(axes, text), boxes, arrows):
+            return
+    text.set_position(places[0][0])
+    text.set_horizontalalignment(places[0][1])
+
+
+def _extent(axes: Any, text: Text) -> Rectangle:
+    """The text's rectangle in data coordinates, as it will be drawn."""
+    box = text.get_window_extent(axes.figure.canvas.get_renderer())
+    box = box.transformed(axes.transData.inverted())
+    return (box.x0, box.y0, box.x1, box.y1)
+
+
+def _covers(extent: Rectangle, boxes: list[Rectangle], arrows: list[tuple[Point, Point]]) -> bool:
+    x0, y0, x1, y1 = extent
+    if any(x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1 for b in boxes):
+        return True
+    return any(_crosses(start, end, extent) for start, end in arrows)

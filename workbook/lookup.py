@@ -31,21 +31,3 @@ def api_key(apigateway: Any, name: str, *, with_value: bool = False) -> dict[str
             if key["name"] == name:
                 return key
     return None
-
-
-def usage_plan(apigateway: Any, name: str) -> dict[str, Any] | None:
-    """The usage plan called `name`, or None."""
-    for page in apigateway.get_paginator("get_usage_plans").paginate():
-        for plan in page["items"]:
-            if plan["name"] == name:
-                return plan
-    return None
-
-
-def resource_ids(apigateway: Any, api_id: str) -> dict[str, str]:
-    """Resource path -> resource id, for every resource of the API."""
-    return {
-        item["path"]: item["id"]
-        for page in apigateway.get_paginator("get_resources").paginate(restApiId=api_id)
-        for item in page["items"]
-    }

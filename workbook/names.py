@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from workbook.stack import StackNames
 
-STAGE = "Dev"  # the use case's stage name
+STAGE = "Dev"  # the one stage the API is deployed to
 # Each role has one inline policy; the role's name already says whose it is.
 INLINE_POLICY = "permissions"
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
 from workbook import stack
 from workbook.diagram import Edge, draw_workflow, happy_path, layers, place, workflow_graph
 
@@ -59,3 +63,57 @@ def test_draws_one_box_per_state() -> None:
     figure = draw_workflow(ASL, title="orders")
     assert len(figure.axes[0].patches) == len(ASL["States"])
     assert figure.axes[0].get_title() == "orders"
+
+
+def hold_large_orders(asl: dict) -> dict:
+    """The workflow with notebook 04's exercise done: a Choice before the stock check."""
+    rule = {"Variable": "$.order.quantity", "NumericGreaterThan": 10, "Next": "HoldForApproval"}
+    states = {
+        "IsLargeOrder": {"Type": "Choice", "Choices": [rule], "Default": asl["StartAt"]},
+        "HoldForApproval": {"Type": "Fail", "Error": "NeedsApproval"},
+    }
+    return {**asl, "StartAt": "IsLargeOrder", "States": {**asl["States"], **states}}
+
+
+def test_the_happy_path_takes_a_choices_branch_that_goes_on_rather_than_one_that_fails() -> None:
+    asl = hold_large_orders(ASL)
+    assert happy_path(asl)[:2] == ["IsLargeOrder", "CheckInventory"]
+    assert place(asl)["HoldForApproval"][0] != 0
+    _, edges = workflow_graph(asl)
+    assert Edge("IsLargeOrder", "HoldForApproval", "choice", "$.order.quantity > 10") in edges
+
+
+def labels(figure: Figure) -> list[Text]:
+    return [t for t in figure.axes[0].texts if t.get_bbox_patch() is not None]
+
+
+def test_text_is_readable_and_nothing_overlaps() -> None:
+    for asl in (ASL, hold_large_orders(ASL)):
+        figure = draw_workflow(asl, title="orders")
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        texts = [t for t in figure.findobj(Text) if t.get_text()]
+        assert min(t.get_fontsize() for t in texts) >= 9
+        boxes = [p.get_window_extent(renderer) for p in figure.axes[0].patches]
+        placed = [t.get_window_extent(renderer) for t in labels(figure)]
+        for i, label in enumerate(placed):
+            assert not any(label.overlaps(box) for box in boxes)
+            assert not any(label.overlaps(other) for other in placed[i + 1 :])
+
+
+def test_a_label_beside_a_vertical_arrow_moves_off_an_arrow_that_would_cross_it() -> None:
+    figure = draw_workflow(ASL)
+    condition = next(t for t in labels(figure) if "Available" in t.get_text())
+    assert condition.get_horizontalalignment() == "right"  # the Default arrow leaves rightwards
+
+
+def test_the_legend_names_each_kind_of_arrow_below_the_drawing() -> None:
+    figure = draw_workflow(ASL)
+    legend = figure.axes[0].get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == [
+        "Next",
+        "Choice rule",
+        "Choice Default",
+        "Catch (errors caught)",
+    ]
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    assert legend.get_window_extent(renderer).y1 <= figure.axes[0].get_window_extent(renderer).y0
