@@ -32,17 +32,30 @@ def _local() -> bool:
 
 
 def mail_since(addresses: str | list[str], since: datetime) -> pd.DataFrame:
-    """Messages to `addresses` delivered at or after `since`, oldest first (footer cut)."""
+    """Messages to `addresses` delivered at or after `since`, oldest first, one row each: the
+    whole message on one line, without SNS's footer (`show_mail` prints emails whole)."""
     addresses = [addresses] if isinstance(addresses, str) else addresses
     if not _local():
         print(f"On AWS this mail went to {', '.join(addresses)}: read it in those inboxes.")
         return pd.DataFrame(columns=["to", "subject", "message"])
-    frames = [mailbox.inbox(address) for address in addresses]
-    mail = pd.concat(frames, ignore_index=True).sort_values("time", ignore_index=True)
-    mail = mail[mail["time"] >= pd.Timestamp(since)].reset_index(drop=True)
+    mail = _inboxes(addresses, since)
     # Without the footer, and on one line: a table cell shows line breaks as "\n".
     mail["message"] = mail["body"].str.split(FOOTER, n=1).str[0].str.split().str.join(" ")
     return mail[["to", "subject", "message"]]
+
+
+def show_mail(addresses: str | list[str], since: datetime) -> None:
+    """Print every email delivered to `addresses` at or after `since`, whole (with the
+    unsubscribe footer SNS adds), oldest first."""
+    addresses = [addresses] if isinstance(addresses, str) else addresses
+    if not _local():
+        print(f"On AWS this mail went to {', '.join(addresses)}: read it in those inboxes.")
+        return
+    mail = _inboxes(addresses, since)
+    if mail.empty:
+        print(f"No mail to {', '.join(addresses)} since then.")
+    for _, message in mail.iterrows():
+        _print_email(message)
 
 
 def show_confirmation_email(address: str) -> None:
@@ -56,8 +69,19 @@ def show_confirmation_email(address: str) -> None:
     mail = mail[mail["subject"] == CONFIRMATION_SUBJECT]
     if mail.empty:
         raise LookupError(f"no confirmation email to {address}: was it subscribed?")
-    newest = mail.iloc[-1]
-    print(f"To: {newest['to']}\nSubject: {newest['subject']}\n\n{newest['body'].strip()}\n")
+    _print_email(mail.iloc[-1])
+
+
+def _inboxes(addresses: list[str], since: datetime) -> pd.DataFrame:
+    """The local mailboxes of `addresses` since `since`, oldest first (then by address, so
+    messages delivered in the same instant keep one order)."""
+    frames = [mailbox.inbox(address) for address in addresses]
+    mail = pd.concat(frames, ignore_index=True).sort_values(["time", "to"], ignore_index=True)
+    return mail[mail["time"] >= pd.Timestamp(since)].reset_index(drop=True)
+
+
+def _print_email(message: pd.Series) -> None:
+    print(f"To: {message['to']}\nSubject: {message['subject']}\n\n{message['body'].strip()}\n")
 
 
 def wait_for_confirmation(

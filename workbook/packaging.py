@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from workbook import stack
@@ -42,13 +42,22 @@ def code_sha256(package: bytes) -> str:
     return base64.b64encode(hashlib.sha256(package).digest()).decode()
 
 
-def function_zip(folder: str) -> bytes:
-    """The zip of `lambdas/<folder>`: the handler's files at the top level, as Lambda expects."""
+def function_zip(folder: str, *, edited: Mapping[str, str] | None = None) -> bytes:
+    """The zip of `lambdas/<folder>`: the handler's files at the top level, as Lambda expects.
+
+    `edited` gives some files other text, by their name in the zip (`{"app.py": ...}`): a
+    changed copy of the function, deployed without touching its folder.
+    """
     root = stack.LAMBDAS_DIR / folder
     if not root.is_dir():
         raise FileNotFoundError(f"no function folder {root}")
-    files = [p for p in _files(root) if p.name not in NOT_CODE]
-    return _zip((path.relative_to(root).as_posix(), path) for path in files)
+    files = {p.relative_to(root).as_posix(): p for p in _files(root) if p.name not in NOT_CODE}
+    unknown = sorted(set(edited or {}) - set(files))
+    if unknown:
+        raise FileNotFoundError(f"lambdas/{folder}/ has no {', '.join(unknown)} to edit")
+    contents = {name: path.read_bytes() for name, path in files.items()}
+    contents.update((name, text.encode()) for name, text in (edited or {}).items())
+    return _zip(contents.items())
 
 
 def layer_zip(
@@ -101,7 +110,7 @@ def _build_layer(folder: Path, requirements: Path, runtime: str, architecture: s
         )
     # bin/ holds console scripts whose first line names this machine's Python: not importable.
     files = [p for p in _files(site) if p.relative_to(site).parts[0] != "bin"]
-    return _zip((path.relative_to(folder).as_posix(), path) for path in files)
+    return _zip((path.relative_to(folder).as_posix(), path.read_bytes()) for path in files)
 
 
 def _layer_key(requirements: Path, runtime: str, architecture: str) -> str:
@@ -128,12 +137,12 @@ def _files(root: Path) -> list[Path]:
     )
 
 
-def _zip(entries: Iterable[tuple[str, Path]]) -> bytes:
+def _zip(entries: Iterable[tuple[str, bytes]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for name, path in sorted(entries):
+        for name, content in sorted(entries):
             info = zipfile.ZipInfo(name, FIXED_TIME)
             info.external_attr = 0o644 << 16  # readable by Lambda's user, whoever built it
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, path.read_bytes())
+            archive.writestr(info, content)
     return buffer.getvalue()

@@ -1,20 +1,19 @@
 """pandas views for notebooks: a table's items, functions' REPORT lines, an execution's history.
 
 Each view sorts its rows and picks its columns, so the same state always prints the same way.
+`scan_frame` reads the table itself (every page of a Scan); the other views only format answers
+the notebook's own calls got.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 import boto3
 import pandas as pd
-
-from workbook import polling
 
 REPORT_FIELD = re.compile(r"([A-Za-z][A-Za-z ]*?): ([\d.]+) (ms|MB)")
 
@@ -45,50 +44,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def report_frame(
-    function_names: Iterable[str], since: datetime, timeout_s: float = 120
-) -> pd.DataFrame:
-    """The newest REPORT line each function wrote to CloudWatch Logs since `since`.
-
-    Lambda writes one REPORT line per invocation, after the handler returns. On AWS logs
-    arrive a few seconds late, so this polls, with growing pauses (`polling.wait_for`: each
-    look is a FilterLogEvents call, which AWS serves at 5 a second per account), until every
-    function has one.
-    """
-    logs = boto3.client("logs")
-    start_ms = int(since.timestamp() * 1000)
-    names = list(function_names)
-    found: dict[str, str] = {}
-
-    def every_function_reported() -> dict[str, str] | None:
-        for name in names:
-            if name not in found:
-                line = _newest_report(logs, f"/aws/lambda/{name}", start_ms)
-                if line is not None:
-                    found[name] = line
-        return found if len(found) == len(names) else None
-
-    try:
-        polling.wait_for(every_function_reported, timeout_s=timeout_s)
-    except TimeoutError:
-        missing = ", ".join(name for name in names if name not in found)
-        raise TimeoutError(f"no REPORT line from {missing} within {timeout_s:.0f} s") from None
-    return pd.DataFrame([{"function": name, **_report_fields(found[name])} for name in names])
-
-
-def _newest_report(logs: Any, group: str, start_ms: int) -> str | None:
-    newest: tuple[int, str] | None = None
-    pages = polling.log_event_pages(
-        logs, logGroupName=group, startTime=start_ms, filterPattern='"REPORT RequestId"'
+def report_frame(reports: Mapping[str, str]) -> pd.DataFrame:
+    """One row per function from its REPORT line (`{function: line}`), in the given order."""
+    return pd.DataFrame(
+        [{"function": name, **_report_fields(line)} for name, line in reports.items()]
     )
-    try:
-        for page in pages:
-            for event in page["events"]:
-                if newest is None or event["timestamp"] >= newest[0]:
-                    newest = (event["timestamp"], event["message"])
-    except logs.exceptions.ResourceNotFoundException:
-        return None  # Lambda creates the group at the first invocation's first log line
-    return newest[1] if newest else None
 
 
 def _report_fields(line: str) -> dict[str, Any]:

@@ -167,3 +167,21 @@ def test_each_function_imports_with_only_its_zip_the_layer_and_the_runtime_sdk(
 def test_an_unknown_folder_is_an_error() -> None:
     with pytest.raises(FileNotFoundError):
         function_zip("no_such_function")
+
+
+def test_an_edited_copy_changes_only_the_edited_file_and_leaves_the_folder_alone() -> None:
+    original = function_zip("order_service")
+    text = (stack.LAMBDAS_DIR / "order_service" / "app.py").read_text()
+    edited = function_zip("order_service", edited={"app.py": text + "\n# edited\n"})
+    archive = zipfile.ZipFile(io.BytesIO(edited))
+    assert archive.read("app.py").decode().endswith("# edited\n")
+    assert names_in(edited) == names_in(original)
+    assert archive.getinfo("app.py").external_attr == 0o644 << 16  # readable by Lambda
+    assert code_sha256(edited) != code_sha256(original)
+    assert function_zip("order_service") == original
+    assert function_zip("order_service", edited={"app.py": text}) == original
+
+
+def test_only_files_the_folder_has_can_be_edited() -> None:
+    with pytest.raises(FileNotFoundError, match="no handler.py"):
+        function_zip("inventory_check", edited={"handler.py": "print()"})
