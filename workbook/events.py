@@ -1,8 +1,10 @@
-"""Test events: what API Gateway sends a function, for invoking it before any API exists."""
+"""Events in and out of the functions: what API Gateway sends a function (to invoke it before
+any API exists), and the lines Powertools Logger writes to its log."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -53,3 +55,17 @@ def proxy_answer(payload: dict[str, Any]) -> dict[str, Any]:
     with suppress(ValueError):  # not JSON: show it as it came
         body = json.loads(body) if body else body
     return {"statusCode": payload["statusCode"], "body": body}
+
+
+def logger_lines(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The lines Powertools Logger wrote among log `events` (as FilterLogEvents answers them),
+    each parsed into a dict, in order. Logger writes a JSON object with a `level`; the lines
+    Lambda writes (START, END, REPORT), the runtime's `[ERROR]` lines and Powertools Metrics'
+    JSON (which has no `level`) are left out."""
+    lines = []
+    for event in events:
+        with suppress(ValueError):  # not JSON: a line Lambda or the runtime wrote
+            line = json.loads(event["message"])
+            if isinstance(line, dict) and "level" in line:
+                lines.append(line)
+    return lines
