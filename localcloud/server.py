@@ -31,6 +31,7 @@ from localcloud.mail import SnsEmail
 from localcloud.metric_data import is_percentile, percentile_values
 from localcloud.on_demand import OnFirstRequest
 from localcloud.request_handler import RawHeadersRequestHandler
+from localcloud.seams.log_filters import install_json_filter_patterns
 from localcloud.settings import Settings, port_in_use
 from localcloud.stepfunctions import (
     ExecutionWatcher,
@@ -161,6 +162,7 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     seams.install_metric_data_hook(is_percentile, percentile_values)
     metric_widget.install()  # GetMetricWidgetImage
     seams.install_unimplemented_answer(unimplemented.answer)
+    install_json_filter_patterns()  # moto matches every line for a JSON pattern
     if (quotas := logs_read_quotas()) is not None:
         seams.install_logs_read_quotas(quotas.admit)
     execution_watcher = ExecutionWatcher()
