@@ -29,8 +29,9 @@ MAX_PAGE = 1000
 
 
 def check_stock(event: dict[str, Any]) -> dict[str, Any]:
-    """One GetItem by key: cheap at any table size. An unknown item simply has no stock."""
-    item = inventory.get_item(Key={"itemId": event["itemId"]}).get("Item") or {}
+    """One consistent GetItem by key (sees stock written a moment ago): cheap at any size."""
+    key = {"itemId": event["itemId"]}
+    item = inventory.get_item(Key=key, ConsistentRead=True).get("Item") or {}
     available = int(item.get("quantity", 0))
     result = "Available" if available >= event["quantity"] else "OutOfStock"
     logger.info("Stock checked", extra={"item_id": event["itemId"], "result": result})

@@ -117,9 +117,10 @@ def place_order(request: dict[str, Any]) -> dict[str, Any]:
     The state machine is EXPRESS and started with StartSyncExecution: the caller learns at once
     whether the order was placed or refused, instead of polling a Standard execution.
     """
-    if "Item" not in users.get_item(Key={"userId": request["userId"]}):
+    # Consistent reads: a customer who registered, or an item stocked, a moment ago exists.
+    if "Item" not in users.get_item(Key={"userId": request["userId"]}, ConsistentRead=True):
         raise NotFoundError(f"user {request['userId']} not found")
-    if "Item" not in inventory.get_item(Key={"itemId": request["itemId"]}):
+    if "Item" not in inventory.get_item(Key={"itemId": request["itemId"]}, ConsistentRead=True):
         raise NotFoundError(f"item {request['itemId']} not found")
     order = {
         "orderId": str(uuid.uuid4()),
@@ -153,7 +154,10 @@ def place_order(request: dict[str, Any]) -> dict[str, Any]:
 
 @app.get("/orders/<order_id>")
 def get_order(order_id: str) -> dict[str, Any]:
-    item = orders.get_item(Key={"orderId": _id(order_id, "orderId")}).get("Item")
+    # Consistent: an order is read back right after it was placed.
+    item = orders.get_item(Key={"orderId": _id(order_id, "orderId")}, ConsistentRead=True).get(
+        "Item"
+    )
     if not item:
         raise NotFoundError(f"order {order_id} not found")
     return {"order": _view(item)}
@@ -165,7 +169,7 @@ def list_user_orders(user_id: str) -> dict[str, Any]:
     _id(user_id, "userId")
     limit = _limit(app.current_event.get_query_string_value("limit"))
     token = app.current_event.get_query_string_value("nextToken")
-    if "Item" not in users.get_item(Key={"userId": user_id}):
+    if "Item" not in users.get_item(Key={"userId": user_id}, ConsistentRead=True):
         raise NotFoundError(f"user {user_id} not found")
     query: dict[str, Any] = {
         "IndexName": "byUser",

@@ -96,7 +96,7 @@ def update_user() -> dict[str, Any]:
     email = _field("email", body["email"]).lower() if "email" in body else None
     logger.append_keys(user_id=user_id)
 
-    user = users.get_item(Key={"userId": user_id}).get("Item")
+    user = users.get_item(Key={"userId": user_id}, ConsistentRead=True).get("Item")
     if not user:
         raise NotFoundError(f"user {user_id} not found")
     if email is None or email == user["email"]:
