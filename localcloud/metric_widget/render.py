@@ -196,11 +196,18 @@ def _value_axis(ax: Axes, spec: Axis, height: int, side: str) -> None:
         ax.set_axisbelow(True)
 
 
+# (longest range, tick label, pixels a label needs with room between): seconds on a range of
+# a few minutes (1 s periods), else every tick of a short graph would read alike.
+TIME_LABELS = [
+    (dt.timedelta(minutes=5), "%H:%M:%S", 65),
+    (dt.timedelta(days=1), "%H:%M", 50),
+    (dt.timedelta.max, "%m/%d %H:%M", 90),
+]
+
+
 def _time_axis(ax: Axes, widget: Widget) -> None:
     ax.set_xlim(widget.start, widget.end)
-    within_a_day = widget.end - widget.start <= dt.timedelta(days=1)
-    label = "%H:%M" if within_a_day else "%m/%d %H:%M"
-    width = 50 if within_a_day else 90  # pixels a label needs, with room between
+    label, width = next((f, w) for span, f, w in TIME_LABELS if widget.end - widget.start <= span)
     locator = mdates.AutoDateLocator(
         tz=widget.timezone, minticks=2, maxticks=max(2, widget.width // width)
     )
