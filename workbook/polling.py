@@ -96,10 +96,11 @@ def ride_out_throttling(call: Callable[[], T], *, timeout_s: float = THROTTLED_R
         time.sleep(random.uniform(pause / 2, pause))
 
 
-def log_event_pages(logs: Any, **query: Any) -> Iterator[Mapping[str, Any]]:
-    """Every page of FilterLogEvents for `query`, each read riding out throttling."""
+def every_page(call: Callable[..., Mapping[str, Any]], **query: Any) -> Iterator[Mapping[str, Any]]:
+    """Every answer of `call(**query)` that pages with `nextToken` (FilterLogEvents, for
+    one): the first, then one per token, each read riding out throttling."""
     while True:
-        page = ride_out_throttling(partial(logs.filter_log_events, **query))
+        page = ride_out_throttling(partial(call, **query))
         yield page
         token = page.get("nextToken")
         if not token:

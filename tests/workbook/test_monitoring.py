@@ -1,4 +1,4 @@
-"""workbook.monitoring: logs, metrics, alarms and dashboards as tables and figures (notebook 07)."""
+"""workbook.monitoring: CloudWatch's answers as tables, and the waits of notebook 07."""
 
 from __future__ import annotations
 
@@ -13,11 +13,10 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pandas as pd
 import pytest
-from botocore.exceptions import ClientError
 from nbval.plugin import get_sanitize_patterns
 
 from tests.localcloud.functions import ROLE, deploy
-from workbook import mailbox, monitoring
+from workbook import mailbox, monitoring, polling
 from workbook.headless import NOTEBOOKS_DIR
 from workbook.iam_retry import retry_while_role_propagates
 from workbook.stack import assume_role_policy
@@ -26,19 +25,18 @@ from workbook.stack import assume_role_policy
 
 
 def test_widget_lines_become_queries() -> None:
-    widget = monitoring.metric_widget(
-        "Lambda",
-        [
+    graph = {
+        "title": "Lambda",
+        "stat": "Sum",
+        "period": 10,
+        "metrics": [
             ["AWS/Lambda", "Invocations", "FunctionName", "a", {"label": "A"}],
             [".", "Errors", ".", "."],
             ["...", "b"],
             ["AWS/States", "ExecutionTime", "StateMachineArn", "arn", {"stat": "p90", "period": 5}],
         ],
-        region="us-east-1",
-        stat="Sum",
-        period=10,
-    )
-    queries = monitoring.widget_queries(widget)
+    }
+    queries = monitoring.widget_queries(graph)
     assert [q["Id"] for q in queries] == ["m0", "m1", "m2", "m3"]
     assert [q["Label"] for q in queries] == ["A", "Errors a", "Errors b", "ExecutionTime arn"]
     assert queries[1]["MetricStat"] == {
@@ -52,15 +50,35 @@ def test_widget_lines_become_queries() -> None:
     }
     assert queries[2]["MetricStat"]["Metric"]["Dimensions"][0]["Value"] == "b"
     assert (queries[3]["MetricStat"]["Stat"], queries[3]["MetricStat"]["Period"]) == ("p90", 5)
-    assert widget["properties"]["region"] == "us-east-1" and widget["type"] == "metric"
+    # CloudWatch's defaults: Average over 300 s.
+    (default,) = monitoring.widget_queries({"metrics": [["N", "M"]]})
+    assert (default["MetricStat"]["Stat"], default["MetricStat"]["Period"]) == ("Average", 300)
 
 
-def test_totals_count_additive_statistics_only() -> None:
-    data = pd.DataFrame(
-        [("a", "Sum", 1.0), ("a", "Sum", 2.0), ("p", "p90", 50.0), ("n", "SampleCount", 3.0)],
-        columns=["label", "stat", "value"],
-    )
-    assert monitoring.totals(data, ["b", "a"]).to_dict() == {"b": 0, "a": 3, "n": 3}
+def test_metric_sums_total_each_result_by_label() -> None:
+    answer = {
+        "MetricDataResults": [
+            {"Id": "m0", "Label": "placed", "Values": [1.0, 2.0, 3.0]},
+            {"Id": "m1", "Label": "rejected", "Values": []},
+        ]
+    }
+    assert monitoring.metric_sums(answer).to_dict() == {"placed": 6, "rejected": 0}
+
+
+def test_times_are_written_as_cloudwatch_writes_them() -> None:
+    moment = datetime(2026, 12, 1, 16, 32, 29, 123456, tzinfo=UTC)
+    assert monitoring.aws_time(moment) == "2026-12-01T16:32:29.123Z"
+
+
+def test_log_pages_become_one_table_oldest_first() -> None:
+    pages = [
+        {"events": [{"timestamp": 2000, "logStreamName": "b", "message": "second"}]},
+        {"events": [{"timestamp": 1000, "logStreamName": "a", "message": "first"}]},
+    ]
+    frame = monitoring.log_frame(pages)
+    assert frame["message"].tolist() == ["first", "second"]
+    assert frame["time"].iloc[0] == pd.Timestamp("1970-01-01 00:00:01", tz="UTC")
+    assert monitoring.log_frame([]).columns.tolist() == ["time", "stream", "message"]
 
 
 def test_log_lines_are_sorted_by_kind_and_json_spreads_into_columns() -> None:
@@ -80,7 +98,7 @@ def test_log_lines_are_sorted_by_kind_and_json_spreads_into_columns() -> None:
             ],
         }
     )
-    lines["kind"] = lines["message"].map(monitoring._kind)
+    lines["kind"] = lines["message"].map(monitoring.line_kind)
     assert lines["kind"].tolist() == ["platform", "log", "metrics", "text", "platform"]
     app = monitoring.code_logs(lines)
     assert app[["function", "level", "message", "order_id"]].to_dict("records") == [
@@ -90,26 +108,32 @@ def test_log_lines_are_sorted_by_kind_and_json_spreads_into_columns() -> None:
 
 
 STAMP = "2026-11-27 09:20:30,337+0000"  # Powertools Logger's timestamp format
+REPORT = (
+    "REPORT RequestId: r\tDuration: 10.40 ms\tBilled Duration: 11 ms\tMemory Size: 256 MB\t"
+    "Max Memory Used: 80 MB\tInit Duration: 900.00 ms"
+)
 
 
-def test_report_summary_gives_times_and_sizes_with_units() -> None:
+def test_report_lines_become_numbers_and_a_summary_with_units() -> None:
+    warm = REPORT.replace("\tInit Duration: 900.00 ms", "").replace("10.40", "2.00")
     reports = pd.DataFrame(
-        [
-            ("f", 10.4, 11.0, 256, 80, 900.0, True),
-            ("f", 2.0, 2.0, 256, 82, None, False),
-            ("g", 5.0, 5.0, 128, 60, None, False),
-        ],
-        columns=[
-            "function",
-            "duration_ms",
-            "billed_ms",
-            "memory_mb",
-            "max_used_mb",
-            "init_ms",
-            "cold_start",
-        ],
+        {
+            "function": ["f", "f", "g"],
+            "message": [REPORT, warm.replace("80 MB", "82 MB"), warm.replace("256", "128")],
+        }
     )
-    summary = monitoring.report_summary(reports)
+    table = monitoring.report_table(reports)
+    assert table.iloc[0].to_dict() == {
+        "function": "f",
+        "duration_ms": 10.4,
+        "billed_ms": 11.0,
+        "memory_mb": 256,
+        "max_used_mb": 80,
+        "init_ms": 900.0,
+        "cold_start": True,
+    }
+    assert table["cold_start"].tolist() == [True, False, False]
+    summary = monitoring.report_summary(table)
     assert summary.loc["f"].to_dict() == {
         "invocations": 2,
         "cold starts": 1,
@@ -120,41 +144,6 @@ def test_report_summary_gives_times_and_sizes_with_units() -> None:
         "max used": "82 MB",
     }
     assert summary.loc["g", "init (cold)"] == "-"
-
-
-def test_wait_for_returns_the_first_answer_or_times_out() -> None:
-    answers = iter([None, None, "ready"])
-    assert monitoring.wait_for(lambda: next(answers), poll_s=0) == "ready"
-    with pytest.raises(TimeoutError, match="the mail"):
-        monitoring.wait_for(lambda: None, timeout_s=0, poll_s=0, what="the mail")
-
-
-def test_policy_propagation_is_retried_other_errors_are_not(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(monitoring.time, "sleep", lambda _: None)
-    not_yet = ClientError(
-        {
-            "Error": {
-                "Code": "AccessDeniedException",
-                "Message": "The state machine IAM Role is "
-                "not authorized to access the Log Destination",
-            }
-        },
-        "UpdateStateMachine",
-    )
-    calls = iter([not_yet, not_yet, "updated"])
-
-    def call() -> str:
-        answer = next(calls)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-    assert monitoring.retry_while_policy_propagates(call) == "updated"
-    other = ClientError({"Error": {"Code": "ValidationException", "Message": "no"}}, "X")
-    with pytest.raises(ClientError):
-        monitoring.retry_while_policy_propagates(lambda: (_ for _ in ()).throw(other))
 
 
 def test_next_second_is_a_whole_second_that_has_come() -> None:
@@ -205,26 +194,33 @@ def function(on_cloud: str) -> str:
     )
 
 
-def test_function_logs_and_reports(function: str) -> None:
+def test_a_functions_log_read_as_notebook_07_reads_it(function: str) -> None:
     since = datetime.now(UTC) - timedelta(seconds=1)
-    lam = boto3.client("lambda")
+    lam, logs = boto3.client("lambda"), boto3.client("logs")
     for _ in range(2):
         lam.invoke(FunctionName=function)
+    query = {"logGroupName": f"/aws/lambda/{function}", "startTime": int(since.timestamp() * 1000)}
 
     def all_lines() -> pd.DataFrame | None:
-        found = monitoring.function_logs([function], since)
-        return found if len(found) >= 10 else None
+        lines = monitoring.log_frame(polling.every_page(logs.filter_log_events, **query))
+        return lines if len(lines) >= 10 else None
 
-    lines = monitoring.wait_for(all_lines)  # logs arrive late, on AWS as here
-    assert lines["kind"].value_counts().to_dict() == {"platform": 6, "log": 2, "text": 2}
-    reports = monitoring.invocation_reports([function], since)
-    assert reports["cold_start"].tolist() == [True, False]
-    assert reports["memory_mb"].tolist() == [128, 128]
-    assert reports["init_ms"].notna().tolist() == [True, False]
-    assert monitoring.log_events("/no/such/group", since).empty
+    lines = polling.wait_for(all_lines)  # logs arrive late, on AWS as here
+    assert lines["message"].map(monitoring.line_kind).value_counts().to_dict() == {
+        "platform": 6,
+        "log": 2,
+        "text": 2,
+    }
+    pattern = '"REPORT RequestId"'
+    reports = monitoring.log_frame(
+        polling.every_page(logs.filter_log_events, **query, filterPattern=pattern)
+    )
+    table = monitoring.report_table(reports.assign(function=function))
+    assert table["cold_start"].tolist() == [True, False]
+    assert table["memory_mb"].tolist() == [128, 128]
 
 
-def test_widgets_are_drawn_with_their_totals(on_cloud: str) -> None:
+def test_a_graphs_lines_are_read_back_and_summed(on_cloud: str) -> None:
     cloudwatch = boto3.client("cloudwatch")
     start = monitoring.next_second()
     namespace = f"Test/{on_cloud}"
@@ -233,101 +229,51 @@ def test_widgets_are_drawn_with_their_totals(on_cloud: str) -> None:
             Namespace=namespace,
             MetricData=[{"MetricName": "Orders", "Value": value, "Unit": "Count"}],
         )
-    widgets = [
-        monitoring.metric_widget("Orders", [[namespace, "Orders"]], region="us-east-1", period=1),
-        monitoring.metric_widget(
-            "Largest", [[namespace, "Orders"]], region="us-east-1", stat="p90", period=1
-        ),
-    ]
+    graph = {"stat": "Sum", "period": 1, "metrics": [[namespace, "Orders", {"label": "orders"}]]}
 
-    def all_datapoints() -> bool | None:
-        data = monitoring.metric_data(
-            monitoring.widget_queries(widgets[0]), start, datetime.now(UTC)
+    def summed() -> pd.Series | None:
+        answer = cloudwatch.get_metric_data(
+            MetricDataQueries=monitoring.widget_queries(graph),
+            StartTime=start,
+            EndTime=datetime.now(UTC) + timedelta(seconds=1),
         )
-        return True if data["value"].sum() == 6 else None
+        sums = monitoring.metric_sums(answer)
+        return sums if sums["orders"] == 6 else None
 
-    monitoring.wait_for(all_datapoints)  # datapoints arrive late, on AWS as here
-    figure, counts = monitoring.draw_widgets(widgets, start, datetime.now(UTC), columns=2)
-    assert len(figure.axes) == 2 and [a.get_title() for a in figure.axes] == ["Orders", "Largest"]
-    assert counts["Orders"].to_dict() == {"Orders": 6} and "Largest" not in counts
-    data = monitoring.metric_data(monitoring.widget_queries(widgets[1]), start, datetime.now(UTC))
-    assert data["value"].max() == 3
-
-    name = f"{on_cloud}-dashboard"
-    cloudwatch.put_dashboard(DashboardName=name, DashboardBody=json.dumps({"widgets": widgets}))
-    try:
-        figure, counts = monitoring.draw_dashboard(name, start, datetime.now(UTC))
-    finally:
-        cloudwatch.delete_dashboards(DashboardNames=[name])
-    assert figure.texts[0].get_text() == name and counts["Orders"].to_dict() == {"Orders": 6}
+    # Datapoints arrive late, on AWS as here: the wait ends when all three are in.
+    assert polling.wait_for(summed).to_dict() == {"orders": 6}
 
 
 @pytest.fixture
-def alarm_name(on_cloud: str) -> Iterator[str]:
-    name = f"{on_cloud}-errors"
-    yield name
-    boto3.client("cloudwatch").delete_alarms(AlarmNames=[name])  # or it is evaluated forever
-
-
-def test_alarm_states_are_waited_for_and_their_changes_listed(
-    on_cloud: str, alarm_name: str
-) -> None:
-    cloudwatch = boto3.client("cloudwatch")
-    namespace, name = f"Test/{on_cloud}", alarm_name
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    cloudwatch.put_metric_alarm(
-        AlarmName=name,
-        Namespace=namespace,
-        MetricName="Errors",
-        Statistic="Sum",
-        Period=10,
-        EvaluationPeriods=1,
-        Threshold=0,
-        ComparisonOperator="GreaterThanThreshold",
-        TreatMissingData="notBreaching",
-    )
-    assert monitoring.wait_for_alarm_state(name, "OK", timeout_s=20) == {name: "OK"}
-    sent = []
-
-    def traffic() -> None:
-        sent.append(
-            cloudwatch.put_metric_data(
-                Namespace=namespace, MetricData=[{"MetricName": "Errors", "Value": 1}]
-            )
-        )
-
-    monitoring.wait_for_alarm_state([name], "ALARM", timeout_s=20, while_waiting=traffic)
-    assert sent
-    assert monitoring.alarm_states([name, "no-such-alarm"]) == {
-        name: "ALARM",
-        "no-such-alarm": "(no such alarm)",
-    }
-    changes = monitoring.state_changes([name], since)
-    assert changes["change"].tolist() == ["INSUFFICIENT_DATA to OK", "OK to ALARM"]
-    with pytest.raises(TimeoutError, match=name):
-        monitoring.wait_for_alarm_state(name, "OK", timeout_s=0, poll_s=0)
-
-    figure, _ = monitoring.draw_widgets(
-        [monitoring.alarm_widget("Alarms", [f"arn:aws:cloudwatch:us-east-1:1:alarm:{name}"])],
-        since,
-        datetime.now(UTC),
-    )
-    assert [t.get_text() for t in figure.axes[0].texts] == ["ALARM", name]
-
-
-def test_wait_for_mail_waits_for_the_count(on_cloud: str) -> None:
+def on_call(on_cloud: str) -> Iterator[tuple[str, str]]:
+    """A topic and a confirmed email subscriber: (topic ARN, address)."""
     sns = boto3.client("sns")
     topic = sns.create_topic(Name=f"{on_cloud}-ops")["TopicArn"]
     address = f"{uuid.uuid4().hex[:8]}@example.com"
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=address)
     mailbox.confirm_pending_subscriptions(topic)
+    yield topic, address
+    sns.delete_topic(TopicArn=topic)
+
+
+def test_mail_about_some_alarms_is_waited_for_and_shown_whole(
+    on_call: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    topic, address = on_call
+    sns = boto3.client("sns")
     since = datetime.now(UTC)
-    sns.publish(TopicArn=topic, Subject="one", Message="first")
-    sns.publish(TopicArn=topic, Subject="two", Message="second")
-    mail = monitoring.wait_for_mail(address, since, 2, timeout_s=10)
-    assert sorted(mail["subject"]) == ["one", "two"]
+    for subject in ('ALARM: "a-errors"', 'ALARM: "other"', 'OK: "a-errors"'):
+        sns.publish(TopicArn=topic, Subject=subject, Message=f"{subject}\n\nline two")
+    mail = monitoring.wait_for_mail(address, since, ["a-errors"], 2, timeout_s=10)
+    assert mail["subject"].tolist() == ['ALARM: "a-errors"', 'OK: "a-errors"']
     started = time.monotonic()
     with pytest.raises(TimeoutError):
-        monitoring.wait_for_mail(address, since, 3, timeout_s=0.5)
+        monitoring.wait_for_mail(address, since, ["a-errors"], 3, timeout_s=0.5)
     assert time.monotonic() - started < 5
-    sns.delete_topic(TopicArn=topic)
+
+    monitoring.show_email(address, since, '"a-errors"')
+    shown = capsys.readouterr().out
+    assert shown.startswith(f'To: {address}\nSubject: ALARM: "a-errors"\n\n')
+    assert '"a-errors"\n\nline two' in shown  # whole, with its line breaks
+    with pytest.raises(LookupError):
+        monitoring.show_email(address, since, "no such subject")

@@ -1,12 +1,11 @@
 """workbook.polling: waits whose pauses grow, and reads that ride out AWS's throttling.
 
-Most tests run on a fake clock (no real sleeping); the last ones read a strict local cloud,
+Most tests run on a fake clock (no real sleeping); the last one reads a strict local cloud,
 which throttles FilterLogEvents at AWS's 5 requests a second.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,7 +17,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from workbook import monitoring, polling, views
+from workbook import monitoring, polling
 
 
 class FakeTime:
@@ -138,7 +137,7 @@ def test_a_read_throttled_for_too_long_fails_with_the_throttling(clock: FakeTime
     assert 30 <= sum(clock.sleeps) <= 40
 
 
-def test_log_pages_follow_next_token_through_throttling(clock: FakeTime) -> None:
+def test_pages_follow_next_token_through_throttling(clock: FakeTime) -> None:
     class Logs:
         def __init__(self) -> None:
             self.calls: list[dict[str, Any]] = []
@@ -149,7 +148,7 @@ def test_log_pages_follow_next_token_through_throttling(clock: FakeTime) -> None
             return self.pages()
 
     logs = Logs()
-    pages = list(polling.log_event_pages(logs, logGroupName="g", startTime=5))
+    pages = list(polling.every_page(logs.filter_log_events, logGroupName="g", startTime=5))
     assert [page["events"] for page in pages] == [[1], [2]]
     assert logs.calls == [
         {"logGroupName": "g", "startTime": 5},
@@ -196,40 +195,19 @@ def test_a_class_reading_logs_at_once_is_throttled_yet_every_read_completes(
         return False
 
     monkeypatch.setattr(polling, "is_throttling", counting)
-    since = written - timedelta(seconds=1)
+    since_ms = int((written - timedelta(seconds=1)).timestamp() * 1000)
+    logs = boto3.client("logs")
 
     def one_learner() -> list[str]:
         def lines() -> list[str] | None:
-            return monitoring.log_events(group, since)["message"].tolist() or None
+            pages = polling.every_page(
+                logs.filter_log_events, logGroupName=group, startTime=since_ms
+            )
+            return monitoring.log_frame(pages)["message"].tolist() or None
 
-        return monitoring.wait_for(lines)
+        return polling.wait_for(lines)
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         read = list(pool.map(lambda _: one_learner(), range(12)))
     assert read == [["hello"]] * 12
     assert throttles  # the quota was really met, and ridden out
-
-
-def test_report_frame_waits_for_a_log_group_that_does_not_exist_yet(on_cloud: str) -> None:
-    name = f"{on_cloud}-late"
-    since = datetime.now(UTC) - timedelta(seconds=1)
-    report = (
-        "REPORT RequestId: 1\tDuration: 2.50 ms\tBilled Duration: 3 ms\t"
-        "Memory Size: 128 MB\tMax Memory Used: 60 MB"
-    )
-    # Lambda makes the group with the first invocation's logs, seconds after the call.
-    later = threading.Timer(2, put_lines, (f"/aws/lambda/{name}", "START RequestId: 1", report))
-    later.start()
-    try:
-        frame = views.report_frame([name], since=since, timeout_s=30)
-    finally:
-        later.join()
-    assert frame.to_dict("records") == [
-        {
-            "function": name,
-            "memory (MB)": 128,
-            "duration": "2.50 ms",
-            "billed": "3 ms",
-            "max used": "60 MB",
-        }
-    ]
