@@ -106,14 +106,17 @@ def task_trace_header(account_id: str, region: str, execution_arn: str) -> str |
 def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp) -> None:
     """Our additions to moto's ASL interpreter: traced Lambda tasks, reused task clients that
     call `services` (the server's app) in this process, a parsed program per definition,
-    parsed JSONPaths, and execution starts and ends told to `watcher` (and to
-    StartSyncExecution). The server runs this before the first Step Functions request
-    (importing the interpreter takes over a second)."""
+    parsed JSONPaths, executions found by ARN and name without a walk, and execution starts
+    and ends told to `watcher` (and to StartSyncExecution). The server runs this before the
+    first Step Functions request (importing the interpreter takes over a second)."""
     seams.install_state_task_trace(task_trace_header)
     seams.install_task_client_cache(WsgiHttpSession(services))
     seams.install_program_cache()
     seams.install_json_path_cache()
+    seams.install_execution_index()
     seams.install_execution_events(watcher.started, watcher.ended)
+    # A second CreateStateMachine of a name: idempotent only for the same machine, as on AWS.
+    seams.install_create_state_machine_idempotency()
 
 
 class ExecutionWatcher:

@@ -28,6 +28,14 @@ class Decision(enum.Enum):
 
 def evaluate(documents: Iterable[str], action: str, resource: str) -> Decision:
     """The decision for `action` (e.g. "dynamodb:PutItem") on `resource` (an ARN, or "*")."""
+    return _decision(tuple(documents), action, resource)
+
+
+@lru_cache(maxsize=16384)
+def _decision(documents: tuple[str, ...], action: str, resource: str) -> Decision:
+    """Cached per policy text, action and resource: every signed request and every invoke's
+    log write is decided here, a few actions on a few resources over and over. A policy
+    change gives the principal other documents, so a decision never outlives its policies."""
     allowed = False
     for document in documents:
         for statement in _statements(document):

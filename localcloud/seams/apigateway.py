@@ -200,3 +200,57 @@ def install_update_model(patched: Callable[[dict[str, Any], list[Any]], dict[str
         return 200, {}, json.dumps(model.to_json())
 
     add(APIGatewayResponse, "update_model", update_model)
+
+
+# A Method's fields as UpdateMethod names them, and moto's attribute for each.
+_METHOD_ATTRIBUTES = {
+    "authorizationType": "authorization_type",
+    "authorizerId": "authorizer_id",
+    "authorizationScopes": "authorization_scopes",
+    "apiKeyRequired": "api_key_required",
+    "operationName": "operation_name",
+    "requestParameters": "request_parameters",
+    "requestModels": "request_models",
+    "requestValidatorId": "request_validator_id",
+}
+
+
+def install_update_method(
+    patched: Callable[[dict[str, Any], list[Any], dict[str, list[str]]], dict[str, Any]],
+) -> None:
+    """Implement UpdateMethod (moto has none) with `patched(method fields, patch operations,
+    {"validators", "models", "authorizers"} of the API)`, which returns the new fields (the keys
+    of `_METHOD_ATTRIBUTES`) or raises ValueError (BadRequestException).
+
+    The method is changed in moto's backend, where GetMethod reads it and the next
+    CreateDeployment snapshots it; what a stage serves changes only then, as on AWS.
+    """
+    from moto.apigateway.exceptions import BadRequestException, NotFoundException
+    from moto.apigateway.responses import APIGatewayResponse
+
+    class ResourceNotFound(NotFoundException):
+        code = 404  # moto's NotFoundException alone answers 400
+
+    def update_method(self: Any) -> Any:
+        # PATCH /restapis/{restapi_id}/resources/{resource_id}/methods/{http_method}
+        _, _, rest_api_id, _, resource_id, _, http_method = self.path.split("/")[:7]
+        api = self.backend.apis.get(rest_api_id)
+        resource = api.resources.get(resource_id) if api is not None else None
+        if resource is None:  # AWS's words for either, not moto's two
+            raise ResourceNotFound("Invalid Resource identifier specified")
+        method = resource.get_method(http_method)  # moto's "Invalid Method identifier specified"
+        fields = {name: getattr(method, attr) for name, attr in _METHOD_ATTRIBUTES.items()}
+        parts = {
+            "validators": list(api.request_validators),
+            "models": list(api.models),
+            "authorizers": list(api.authorizers),
+        }
+        try:
+            fields = patched(fields, self._get_param("patchOperations") or [], parts)
+        except ValueError as error:
+            raise BadRequestException(str(error)) from None
+        for name, attr in _METHOD_ATTRIBUTES.items():
+            setattr(method, attr, fields[name])
+        return 200, {}, json.dumps(method.to_json())
+
+    add(APIGatewayResponse, "update_method", update_method)

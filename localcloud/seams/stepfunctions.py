@@ -362,7 +362,175 @@ def install_json_path_cache() -> None:
     replace(result_path, "parse", cached_of)
 
 
+class IndexedExecutions(list):
+    """A state machine's executions, in start order as moto keeps them, also by ARN and name.
+
+    moto finds an execution by walking this list (DescribeExecution, and every start, which
+    checks that the name is unused): a cost that grows with every execution the machine has
+    run. moto only ever appends to it.
+    """
+
+    def __init__(self, executions: Any = ()) -> None:
+        super().__init__()
+        self.by_arn: dict[str, Any] = {}
+        self.by_name: dict[str, Any] = {}
+        for execution in executions:
+            self.append(execution)
+
+    def append(self, execution: Any) -> None:
+        super().append(execution)
+        # The first one wins, as moto's walk finds the first.
+        self.by_arn.setdefault(execution.execution_arn, execution)
+        self.by_name.setdefault(execution.name, execution)
+
+
+_INDEXING = threading.Lock()
+
+
+def _indexed(machine: Any) -> IndexedExecutions:
+    """The machine's executions, indexed from its first start or lookup on: moto appends to
+    whatever list `executions` holds, and every start looks up its name before it appends."""
+    with _INDEXING:
+        if not isinstance(machine.executions, IndexedExecutions):
+            machine.executions = IndexedExecutions(machine.executions)
+        return machine.executions
+
+
+def install_execution_index() -> None:
+    """Find an execution by ARN or name in a dict, not by walking all of its machine's.
+
+    A new execution's name check (`StateMachine._handle_name_input_idempotency`) and
+    `describe_execution` (which every Lambda task asks for the execution's trace) look only
+    where moto would find a match; when there is one, moto's own code decides, so its
+    answers and errors are unchanged.
+    """
+    from moto.stepfunctions.models import StateMachine, StepFunctionBackend
+
+    def idempotency_of(model: Any) -> Any:
+        def _handle_name_input_idempotency(self: Any, name: str, execution_input: str) -> Any:
+            if name not in _indexed(self).by_name:
+                return None  # no execution of that name: moto's walk would find none
+            return model(self, name, execution_input)
+
+        return _handle_name_input_idempotency
+
+    def describe_of(model: Any) -> Any:
+        def describe_execution(self: Any, execution_arn: str) -> Any:
+            self._validate_execution_arn(execution_arn)
+            machine = self._get_state_machine_for_execution(execution_arn)
+            found = _indexed(machine).by_arn.get(execution_arn)
+            return found if found is not None else model(self, execution_arn)  # moto's error
+
+        return describe_execution
+
+    replace(StateMachine, "_handle_name_input_idempotency", idempotency_of)
+    replace(StepFunctionBackend, "describe_execution", describe_of)
+
+
 class SfnClientError(Exception):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def install_create_state_machine_idempotency() -> None:
+    """CreateStateMachine with a name in use: the same machine again, or StateMachineAlreadyExists.
+
+    AWS: CreateStateMachine is idempotent only for the same definition, type,
+    loggingConfiguration, tracingConfiguration, encryptionConfiguration, publish and
+    versionDescription (a different roleArn or tags are ignored, and not applied); any other
+    difference answers StateMachineAlreadyExists. moto answers the existing machine whatever
+    the request, so a script that should update a machine passes locally and fails on AWS.
+    moto's own code still answers every request it lets through (its validations, the
+    existing machine, a new one).
+    """
+    from moto.core.exceptions import AWSError
+    from moto.stepfunctions.models import StepFunctionBackend
+
+    class StateMachineAlreadyExists(AWSError):
+        TYPE = "StateMachineAlreadyExists"
+        STATUS = 400
+
+    def create_of(model: Any) -> Any:
+        # moto's parameter names: its interpreter's backend passes them by keyword.
+        def create_state_machine(
+            self: Any,
+            name: str,
+            definition: str,
+            roleArn: str,
+            tags: list[dict[str, str]] | None = None,
+            publish: bool | None = None,
+            loggingConfiguration: dict[str, Any] | None = None,
+            tracingConfiguration: dict[str, Any] | None = None,
+            encryptionConfiguration: dict[str, Any] | None = None,
+            version_description: str | None = None,
+            sm_type: str | None = None,
+        ) -> Any:
+            request = _machine_identity(
+                definition,
+                sm_type,
+                loggingConfiguration,
+                tracingConfiguration,
+                encryptionConfiguration,
+                (bool(publish), version_description or None),
+            )
+            existing = next((m for m in self.state_machines if m.name == name), None)
+            if existing is not None and request != _identity_of(existing):
+                raise StateMachineAlreadyExists(f"State Machine Already Exists: '{existing.arn}'")
+            machine = model(
+                self,
+                name,
+                definition,
+                roleArn,
+                tags=tags,
+                publish=publish,
+                loggingConfiguration=loggingConfiguration,
+                tracingConfiguration=tracingConfiguration,
+                encryptionConfiguration=encryptionConfiguration,
+                version_description=version_description,
+                sm_type=sm_type,
+            )
+            if existing is None:
+                machine.localcloud_created_published = request[-1]
+            return machine
+
+        return create_state_machine
+
+    replace(StepFunctionBackend, "create_state_machine", create_of)
+
+
+def _identity_of(machine: Any) -> tuple[Any, ...]:
+    """What CreateStateMachine's idempotency compares, as the machine is now."""
+    return _machine_identity(
+        machine.definition,
+        machine.type,
+        machine.loggingConfiguration,
+        machine.tracingConfiguration,
+        machine.encryptionConfiguration,
+        getattr(machine, "localcloud_created_published", (False, None)),
+    )
+
+
+def _machine_identity(
+    definition: str,
+    machine_type: str | None,
+    logging: dict[str, Any] | None,
+    tracing: dict[str, Any] | None,
+    encryption: dict[str, Any] | None,
+    published: tuple[bool, str | None],
+) -> tuple[Any, ...]:
+    # Omitted settings compared as their defaults: moto stores a machine created without
+    # them with {"level": "OFF"}, {"enabled": False} and {"type": "AWS_OWNED_KEY"}.
+    logging, encryption = logging or {}, encryption or {}
+    return (
+        definition,
+        machine_type or "STANDARD",
+        logging.get("level", "OFF"),
+        bool(logging.get("includeExecutionData", False)),
+        logging.get("destinations") or [],
+        bool((tracing or {}).get("enabled", False)),
+        encryption.get("type", "AWS_OWNED_KEY"),
+        encryption.get("kmsKeyId"),
+        encryption.get("kmsDataKeyReusePeriodSeconds"),
+        published,
+    )
