@@ -33,6 +33,7 @@ class WorkerSpec:
 
     generation: str
     task_root: Path
+    layers: list[Path]  # where each layer is unpacked: each stands for /opt
     layer_paths: list[Path]  # on the path after the package, in Lambda's order
     environment: dict[str, str]
     launcher: Launcher
@@ -90,6 +91,7 @@ class Worker:
             # Read (and removed from the environment) by the worker itself:
             "LOCALCLOUD_WORKER_TOKEN": token,
             "LOCALCLOUD_WORKER_PATH": os.pathsep.join(str(entry) for entry in path),
+            "LOCALCLOUD_WORKER_LAYERS": os.pathsep.join(str(layer) for layer in spec.layers),
         }
         process = subprocess.Popen(
             launcher.command(),
@@ -125,16 +127,24 @@ class Worker:
         return frame, lines
 
     def _read_until_frame(self, deadline: float) -> tuple[list[str], dict | None]:
-        """Read output lines until the worker's next frame, or until the deadline."""
+        """Read log events until the worker's next answer frame, or until the deadline.
+
+        Each output line is one event, as Lambda splits a function's stdout; a `log` frame is
+        one event however many lines its message has (the runtime's own `[ERROR]` entry).
+        """
         lines: list[str] = []
         marker = f"{FRAME}{self.token} ".encode()
         fd = self.process.stdout.fileno()
         while True:
             while b"\n" in self._buffer:
                 raw, self._buffer = self._buffer.split(b"\n", 1)
-                if raw.startswith(marker):
-                    return lines, json.loads(raw[len(marker) :])
-                lines.append(raw.decode(errors="replace"))
+                if not raw.startswith(marker):
+                    lines.append(raw.decode(errors="replace"))
+                    continue
+                frame = json.loads(raw[len(marker) :])
+                if frame["type"] != "log":
+                    return lines, frame
+                lines.append(frame["message"])
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return lines, None

@@ -270,7 +270,12 @@ class LambdaRuntime:
             **launcher.environment,
         }
         return WorkerSpec(
-            generation, task_root, _layer_path(layers, function.run_time), environment, launcher
+            generation,
+            task_root,
+            layers,
+            _layer_path(layers, function.run_time),
+            environment,
+            launcher,
         )
 
     def _runtime_environment(self, function, task_root) -> dict[str, str]:
@@ -302,7 +307,10 @@ class LambdaRuntime:
         self, function, stream, request_id, started_wall, outcome: InvokeOutcome, concurrent
     ) -> None:
         """Write the invocation's log lines and the metrics Lambda publishes for it."""
-        billed = max(1, math.ceil(outcome.duration_ms))
+        # Since August 1, 2025 an on-demand function's INIT phase is billed like its invoke
+        # ("AWS Lambda standardizes billing for INIT phase"): a cold start bills both, rounded
+        # up to the millisecond.
+        billed = max(1, math.ceil(outcome.duration_ms + (outcome.init_ms or 0)))
         report = (
             f"REPORT RequestId: {request_id}\tDuration: {outcome.duration_ms:.2f} ms\t"
             f"Billed Duration: {billed} ms\tMemory Size: {function.memory_size} MB\t"

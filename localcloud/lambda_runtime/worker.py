@@ -8,7 +8,9 @@ line protocol with its parent:
 invoke requests arrive on stdin as JSON lines; the handler's own output goes to stdout as
 usual, and the worker's answers go to stdout too, as lines that start with a frame marker
 and a per-worker token the handler cannot guess. Sharing one stream keeps the handler's log
-lines and the invocation they belong to in order.
+lines and the invocation they belong to in order. A `log` frame carries one log event of the
+runtime's own that spans lines (an `[ERROR]` entry with its traceback), as Lambda's runtime
+sends those in one telemetry frame rather than as stdout lines.
 """
 
 from __future__ import annotations
@@ -21,12 +23,21 @@ import resource
 import sys
 import time
 import traceback
+from types import TracebackType
 from typing import Any
 
 FRAME = "\x1e"
 TOKEN = os.environ.pop("LOCALCLOUD_WORKER_TOKEN", "")
 # Where Lambda's /var/task is here: error messages and stack traces name /var/task, as on AWS.
 TASK_ROOT = os.getcwd()
+# Where the function's layers are unpacked here, each standing for /opt (Lambda extracts every
+# layer into /opt), so a trace through layer code names /opt/python/..., as on AWS.
+LAYER_ROOTS = [
+    root for root in os.environ.pop("LOCALCLOUD_WORKER_LAYERS", "").split(os.pathsep) if root
+]
+# The Python runtime indents a logged traceback's lines with no-break spaces (awslambdaric's
+# ERROR_LOG_IDENT): a log event read back here has the same characters as on AWS.
+ERROR_LOG_INDENT = "\u00a0"
 
 
 def use_lambda_path() -> None:
@@ -37,7 +48,12 @@ def use_lambda_path() -> None:
 
 
 def as_on_lambda(text: str) -> str:
-    return text.replace(TASK_ROOT + os.sep, "/var/task/")
+    """`text` with this machine's folders named as Lambda's: the package's /var/task and the
+    layers' /opt."""
+    text = text.replace(TASK_ROOT + os.sep, "/var/task/")
+    for root in LAYER_ROOTS:
+        text = text.replace(root + os.sep, "/opt/")
+    return text
 
 
 class LambdaContext:
@@ -69,6 +85,17 @@ class _RequestIdFilter(logging.Filter):
         return True
 
 
+class _LambdaFormatter(logging.Formatter):
+    """The runtime's log format; a logged exception's traceback names Lambda's folders."""
+
+    def formatException(  # noqa: N802 (logging's own name)
+        self,
+        ei: tuple[type[BaseException], BaseException, TracebackType | None]
+        | tuple[None, None, None],
+    ) -> str:
+        return as_on_lambda(super().formatException(ei))
+
+
 def send(message: dict[str, Any]) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
@@ -86,16 +113,30 @@ def error_payload(error_type: str, message: str, stack: list[str] | None = None)
 
 
 def exception_payload(exc: BaseException) -> dict:
-    stack = traceback.format_list(traceback.extract_tb(exc.__traceback__)[1:])
+    # Formatted from (file, line, function, source) tuples, as the Python runtime does: its
+    # frames carry no column, so Python 3.11+ draws no ~~~^^^ marks under the failing code.
+    frames = traceback.extract_tb(exc.__traceback__)[1:]
+    stack = traceback.format_list(
+        [(frame.filename, frame.lineno, frame.name, frame.line) for frame in frames]
+    )
     return error_payload(type(exc).__name__, str(exc), stack)
 
 
 def log_error(payload: dict) -> None:
-    """Print an error the way the Python runtime does: one `[ERROR]` entry with the trace."""
-    trace = "".join(payload.get("stackTrace", []))
-    print(f"[ERROR] {payload['errorType']}: {payload['errorMessage']}", flush=True)
-    if trace:
-        print("Traceback (most recent call last):\n" + trace.rstrip("\n"), flush=True)
+    """Log an error the way the Python runtime does (awslambdaric's `log_error`): one log event,
+    the `[ERROR]` line, then "Traceback (most recent call last):" (even when the trace is
+    empty, as for Runtime.ImportModuleError) and the trace's lines, indented with no-break
+    spaces. On Lambda it goes out as one telemetry frame, not as stdout lines, so it stays one
+    CloudWatch Logs event; here it goes out as one `log` frame."""
+    lines = [
+        f"[ERROR] {payload['errorType']}: {payload['errorMessage']}",
+        "Traceback (most recent call last):",
+    ]
+    for frame in payload.get("stackTrace", []):
+        for line in frame.splitlines():
+            stripped = line.lstrip(" ")
+            lines.append(ERROR_LOG_INDENT * (len(line) - len(stripped)) + stripped)
+    send({"type": "log", "message": "\n".join(lines)})
 
 
 def peak_memory_mb() -> int:
@@ -150,7 +191,7 @@ def serve() -> None:
     request_ids = _RequestIdFilter()
     log_handler = logging.StreamHandler(sys.stdout)
     log_handler.setFormatter(
-        logging.Formatter(
+        _LambdaFormatter(
             "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
             "%Y-%m-%dT%H:%M:%S",
         )
@@ -179,13 +220,9 @@ def serve() -> None:
             try:
                 answer["payload"] = json.dumps(result)
             except (TypeError, ValueError) as exc:
-                answer = {
-                    "type": "result",
-                    "ok": False,
-                    "error": error_payload(
-                        "Runtime.MarshalError", f"Unable to marshal response: {exc}"
-                    ),
-                }
+                error = error_payload("Runtime.MarshalError", f"Unable to marshal response: {exc}")
+                log_error(error)  # the runtime logs it like any invoke error
+                answer = {"type": "result", "ok": False, "error": error}
         except Exception as exc:  # the handler's failure is the invoke's answer
             payload = exception_payload(exc)
             payload["requestId"] = request["requestId"]

@@ -35,7 +35,7 @@ def start_worker(folder: WorkerFolder, generation: str) -> Worker:
         "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/pool-test",
     }
     launcher = Launchers(folder).for_runtime("python3.11")
-    worker, _ = Worker.start(WorkerSpec(generation, code, [], environment, launcher), "stream")
+    worker, _ = Worker.start(WorkerSpec(generation, code, [], [], environment, launcher), "stream")
     return worker
 
 
