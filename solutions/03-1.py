@@ -1,5 +1,6 @@
 # 03-1: a third customer, demo-linus, subscribed with a filter on his userId and confirmed;
-# then one message for him and one for demo-ada: only his reaches his inbox.
+# then one message for him and one for demo-ada: only his reaches his inbox (on AWS once his
+# new filter policy is in force, up to 15 minutes after subscribing).
 import json
 from datetime import UTC, datetime
 
