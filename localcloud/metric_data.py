@@ -53,3 +53,33 @@ def percentile_values(
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+# StartTime rounding (GetMetricData and GetMetricStatistics, "StartTime"): "CloudWatch rounds
+# the specified time stamp as follows: Start time less than 15 days ago - Round down to the
+# nearest whole minute ... between 15 and 63 days ago - ... 5-minute clock interval ...
+# greater than 63 days ago - ... 1-hour clock interval. If you set Period to 5, 10, 20, or
+# 30, the start time of your request is rounded down to the nearest time that corresponds to
+# even 5-, 10-, 20-, or 30-second divisions of a minute."
+# (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_GetMetricData.html)
+# A 1-second period is taken as the 1-second division (only the fraction of a second goes).
+_SUBMINUTE_PERIODS = (1, 5, 10, 20, 30)
+
+
+def rounded_start(start: dt.datetime, period: int, now: dt.datetime | None = None) -> dt.datetime:
+    """`start` as CloudWatch rounds a StartTime for a query of this `period` (seconds).
+
+    Naive datetimes are UTC (moto's); the answer keeps `start`'s awareness.
+    """
+    aware = start.tzinfo is not None
+    moment = _utc(start)
+    age = (now or dt.datetime.now(dt.UTC)) - moment
+    if age <= dt.timedelta(days=15):
+        step = period if period in _SUBMINUTE_PERIODS else 60
+    elif age <= dt.timedelta(days=63):
+        step = 300
+    else:
+        step = 3600
+    epoch = int(moment.timestamp())  # floors a positive epoch's fraction
+    rounded = dt.datetime.fromtimestamp(epoch - epoch % step, dt.UTC)
+    return rounded if aware else rounded.replace(tzinfo=None)

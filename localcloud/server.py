@@ -28,10 +28,12 @@ from localcloud.lambda_runtime import interpreters
 from localcloud.lambda_runtime.backend import INVOKE_REQUEST_ID_HEADER, LocalLambdaBackend
 from localcloud.lambda_runtime.runtime import LambdaRuntime
 from localcloud.mail import SnsEmail
-from localcloud.metric_data import is_percentile, percentile_values
+from localcloud.metric_data import is_percentile, percentile_values, rounded_start
 from localcloud.on_demand import OnFirstRequest
 from localcloud.request_handler import RawHeadersRequestHandler
+from localcloud.seams.cloudwatch import install_metric_statistics_start
 from localcloud.seams.log_filters import install_json_filter_patterns
+from localcloud.seams.log_pages import install_filter_log_pages
 from localcloud.settings import Settings, port_in_use
 from localcloud.stepfunctions import (
     ExecutionWatcher,
@@ -159,10 +161,12 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     seams.install_task_credentials(iam.task_credentials)
     seams.install_item_patches()
     seams.install_dispatch_caches()
-    seams.install_metric_data_hook(is_percentile, percentile_values)
+    seams.install_metric_data_hook(is_percentile, percentile_values, rounded_start)
+    install_metric_statistics_start(rounded_start)  # StartTime rounded to the period
     metric_widget.install()  # GetMetricWidgetImage
     seams.install_unimplemented_answer(unimplemented.answer)
     install_json_filter_patterns()  # moto matches every line for a JSON pattern
+    install_filter_log_pages()  # one log stream's events a FilterLogEvents page
     if (quotas := logs_read_quotas()) is not None:
         seams.install_logs_read_quotas(quotas.admit)
     execution_watcher = ExecutionWatcher()

@@ -211,12 +211,19 @@ def metric_datums(
 def install_metric_data_hook(
     handles: Callable[[str], bool],
     values: Callable[[str, str, dict[str, Any], list[dt.datetime]], list[float | None]],
+    start_of: Callable[[dt.datetime, int], dt.datetime] | None = None,
 ) -> None:
-    """GetMetricData for statistics moto cannot compute (percentiles: a 500 in moto 5.2.5).
+    """GetMetricData for statistics moto cannot compute (percentiles: a 500 in moto 5.2.5),
+    and with the StartTime CloudWatch rounds to each query's period.
 
     A MetricStat query whose Stat `handles` accepts is run by moto as SampleCount, which lays
     out the periods that have data; `values(account, region, query, period starts)` then gives
     each period's value (None drops the period).
+
+    `start_of(StartTime, Period)` is where a query of that period starts (moto takes the
+    StartTime as given). When the request's queries start at different times, moto runs once
+    per start and each MetricStat query takes its own run's result; expressions take the
+    earliest start's.
     """
     from moto.cloudwatch.models import CloudWatchBackend
 
@@ -228,6 +235,35 @@ def install_metric_data_hook(
         start_time: dt.datetime,
         end_time: dt.datetime,
         scan_by: str = "TimestampAscending",
+    ) -> list[dict[str, Any]]:
+        if start_of is None or start_time.replace(microsecond=0) >= end_time.replace(
+            microsecond=0
+        ):  # moto's own refusals of the times as given
+            return run(self, queries, start_time, end_time, scan_by)
+        starts = {
+            q["Id"]: start_of(start_time, int(q["MetricStat"]["Period"]))
+            for q in queries
+            if "MetricStat" in q
+        }
+        distinct = sorted(set(starts.values())) or [start_of(start_time, 60)]
+        runs = {start: run(self, queries, start, end_time, scan_by) for start in distinct}
+        earliest = runs[distinct[0]]
+        if len(runs) == 1:
+            return earliest
+        own = {
+            result["id"]: result
+            for start, results in runs.items()
+            for result in results
+            if starts.get(result["id"]) == start
+        }
+        return [own.get(result["id"], result) for result in earliest]
+
+    def run(
+        self: Any,
+        queries: list[dict[str, Any]],
+        start_time: dt.datetime,
+        end_time: dt.datetime,
+        scan_by: str,
     ) -> list[dict[str, Any]]:
         ours = {
             q["Id"]: q for q in queries if "MetricStat" in q and handles(q["MetricStat"]["Stat"])
@@ -257,6 +293,53 @@ def install_metric_data_hook(
         return results
 
     replace(CloudWatchBackend, "get_metric_data", lambda _model: get_metric_data)
+
+
+def install_metric_statistics_start(start_of: Callable[[dt.datetime, int], dt.datetime]) -> None:
+    """GetMetricStatistics from the StartTime CloudWatch rounds to the period,
+    `start_of(StartTime, Period)`, with its periods counted from there.
+
+    moto takes the StartTime as given and counts periods from the first datapoint it finds;
+    its datapoints are regrouped into periods from the rounded start.
+    """
+    from moto.cloudwatch.models import CloudWatchBackend, Statistics
+
+    statistics_model = original(CloudWatchBackend, "get_metric_statistics")
+
+    def get_metric_statistics(
+        self: Any,
+        namespace: str,
+        metric_name: str,
+        start_time: dt.datetime,
+        end_time: dt.datetime,
+        period: int,
+        stats: list[str],
+        dimensions: list[dict[str, str]],
+        unit: str | None = None,
+    ) -> list[Any]:
+        if start_time.replace(microsecond=0) >= end_time.replace(microsecond=0):
+            start = start_time  # moto's refusal of the times as given
+        else:
+            start = start_of(start_time, period)
+        found = statistics_model(
+            self, namespace, metric_name, start, end_time, period, stats, dimensions, unit
+        )
+        if start is start_time or not found:
+            return found
+        base = start.replace(microsecond=0)
+        grouped: dict[int, Any] = {}
+        for datum in (d for s in found for d in s.metric_data):  # ascending by timestamp
+            index = int((datum.timestamp - base).total_seconds()) // period
+            bucket = grouped.get(index)
+            if bucket is None:
+                bucket = grouped[index] = Statistics(
+                    stats, base + dt.timedelta(seconds=index * period)
+                )
+            bucket.metric_data.append(datum)
+            bucket.unit = datum.unit
+        return [grouped[index] for index in sorted(grouped)]
+
+    replace(CloudWatchBackend, "get_metric_statistics", lambda _model: get_metric_statistics)
 
 
 def install_metric_arrival(arrived: Callable[[float], bool]) -> None:
