@@ -134,12 +134,16 @@ def _ms_text(value: float) -> str:
 # -- metrics ----------------------------------------------------------------------------------
 
 
-def next_second() -> datetime:
-    """Wait for the start of the next whole second, and return it: CloudWatch counts metric
-    periods from whole seconds, so a range starting there takes in nothing from before."""
+def next_second(every: int = 1) -> datetime:
+    """Wait for the start of the next whole `every` seconds (counted, as CloudWatch counts
+    periods, from the start of the minute), and return it. GetMetricData rounds a range's
+    start down to its period's boundary (the second for 1-second periods, the minute for 60
+    seconds or more): a range starting there, read with a period that divides `every`, takes
+    in nothing from before; with a longer period it also takes in the start of that period."""
     now = datetime.now(UTC)
-    time.sleep(1 - now.microsecond / 1e6)
-    return now.replace(microsecond=0) + timedelta(seconds=1)
+    left = every - (now.second % every) - now.microsecond / 1e6
+    time.sleep(left)
+    return now.replace(microsecond=0) + timedelta(seconds=every - now.second % every)
 
 
 def widget_queries(widget: Mapping[str, Any], period: int | None = None) -> list[dict[str, Any]]:
