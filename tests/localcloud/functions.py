@@ -68,3 +68,11 @@ def wait_until_updated(lambda_client, name: str) -> None:  # noqa: ANN001
     lambda_client.get_waiter("function_updated_v2").wait(
         FunctionName=name, WaiterConfig={"Delay": 0.1}
     )
+
+
+def all_log_events(logs, **query: object) -> list[dict]:  # noqa: ANN001 - a boto3 Logs client
+    """Every event FilterLogEvents finds for `query`, from all its pages, oldest first: AWS (and
+    the local cloud) may answer partial or empty pages before the last."""
+    pages = logs.get_paginator("filter_log_events").paginate(**query)
+    events = [event for page in pages for event in page["events"]]
+    return sorted(events, key=lambda event: event["timestamp"])

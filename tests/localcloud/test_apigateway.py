@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from tests.localcloud.apigateway_api import ApiUnderTest, apigateway_client, build_api
+from tests.localcloud.functions import all_log_events
 from tests.localcloud.polling import until
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -368,7 +369,7 @@ def access_log(cloud, api, request_id: str) -> dict:  # noqa: ANN001
     logs = cloud.client("logs")
 
     def line() -> dict | None:  # access log lines arrive a moment after the request
-        for event in logs.filter_log_events(logGroupName=api.log_group)["events"]:
+        for event in all_log_events(logs, logGroupName=api.log_group):
             found = json.loads(event["message"])
             if found["requestId"] == request_id:
                 return found

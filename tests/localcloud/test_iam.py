@@ -14,7 +14,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.localcloud.functions import LAMBDA_TRUST, LOG_DELIVERY_ACTIONS, zip_of
+from tests.localcloud.functions import LAMBDA_TRUST, LOG_DELIVERY_ACTIONS, all_log_events, zip_of
 
 ACCOUNT = "123456789012"
 
@@ -435,7 +435,7 @@ def test_a_role_without_log_permissions_gets_no_logs(cloud) -> None:  # noqa: AN
         lambda_client.invoke(FunctionName=name)
         time.sleep(0.2)
         try:
-            events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+            events = all_log_events(logs, logGroupName=f"/aws/lambda/{name}")
         except ClientError:  # no group yet: nothing was ever written
             continue
         messages = [e["message"] for e in events]

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.localcloud.functions import deploy, wait_until_updated, zip_of
+from tests.localcloud.functions import all_log_events, deploy, wait_until_updated, zip_of
 from tests.localcloud.polling import until
 
 ECHO = """
@@ -107,7 +107,7 @@ def test_log_tail_and_log_group_hold_start_end_report(lam, echo, cloud) -> None:
     logs = cloud.client("logs")
 
     def reported() -> bool:  # log events arrive in CloudWatch Logs a moment later
-        events = logs.filter_log_events(logGroupName=f"/aws/lambda/{echo}")["events"]
+        events = all_log_events(logs, logGroupName=f"/aws/lambda/{echo}")
         return any(e["message"].startswith(f"REPORT RequestId: {request_id}") for e in events)
 
     assert until(reported)
@@ -236,10 +236,7 @@ def test_event_and_dry_run_invocation_types(lam, cloud) -> None:  # noqa: ANN001
     while time.monotonic() < deadline:
         group = logs.describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{name}")["logGroups"]
         messages = (
-            [
-                e["message"]
-                for e in logs.filter_log_events(logGroupName=group[0]["logGroupName"])["events"]
-            ]
+            [e["message"] for e in all_log_events(logs, logGroupName=group[0]["logGroupName"])]
             if group
             else []
         )

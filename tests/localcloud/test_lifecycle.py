@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from tests.conftest import LocalCloud, start_cloud
 from tests.localcloud.apigateway_api import REGIONAL, apigateway_client
-from tests.localcloud.functions import ROLE, zip_of
+from tests.localcloud.functions import ROLE, all_log_events, zip_of
 from tests.localcloud.polling import until
 
 HANDLER = """
@@ -348,7 +348,7 @@ def test_a_log_event_is_readable_only_after_it_arrives(cloud) -> None:  # noqa: 
         return [event["message"] for event in events]
 
     def filtered() -> list[str]:
-        return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        return [e["message"] for e in all_log_events(logs, logGroupName=group)]
 
     assert read() == []
     assert filtered() == []
@@ -365,7 +365,7 @@ def test_a_function_log_arrives_late_too(cloud) -> None:  # noqa: ANN001
     group = f"/aws/lambda/{name}"
 
     def messages() -> list[str]:
-        return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        return [e["message"] for e in all_log_events(logs, logGroupName=group)]
 
     assert messages() == []
     assert any(m.startswith("REPORT") for m in until(messages))

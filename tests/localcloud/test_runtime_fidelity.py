@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.localcloud.functions import deploy, zip_of
+from tests.localcloud.functions import all_log_events, deploy, zip_of
 from tests.localcloud.polling import until
 
 NBSP = "\u00a0"  # the Python runtime indents a logged traceback's lines with these
@@ -59,8 +59,8 @@ def log_events(cloud, name: str, request_id: str) -> list[str]:  # noqa: ANN001
     """The messages of one invocation's log events, START to REPORT, once they have arrived."""
 
     def arrived() -> list[str]:
-        events = cloud.client("logs").filter_log_events(logGroupName=f"/aws/lambda/{name}")
-        messages = [event["message"] for event in events["events"]]
+        events = all_log_events(cloud.client("logs"), logGroupName=f"/aws/lambda/{name}")
+        messages = [event["message"] for event in events]
         if not any(m.startswith(f"REPORT RequestId: {request_id}") for m in messages):
             return []
         start = messages.index(next(m for m in messages if request_id in m))
@@ -113,9 +113,9 @@ def test_an_uncaught_exception_is_one_error_event_with_its_traceback(lam, cloud)
     assert not any(m.startswith(("Traceback", f"{NBSP}", "  File")) for m in messages)
     assert "checking stock" in messages
     # A filter pattern for the error finds the one event, as on AWS.
-    found = cloud.client("logs").filter_log_events(
-        logGroupName=f"/aws/lambda/{name}", filterPattern='"[ERROR]"'
-    )["events"]
+    found = all_log_events(
+        cloud.client("logs"), logGroupName=f"/aws/lambda/{name}", filterPattern='"[ERROR]"'
+    )
     assert [event["message"] for event in found] == errors
 
 

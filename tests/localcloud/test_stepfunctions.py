@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from tests.localcloud.functions import ROLE, deploy
+from tests.localcloud.functions import ROLE, all_log_events, deploy
 from tests.localcloud.polling import until
 
 CHECK = """
@@ -119,7 +119,7 @@ def test_functions_report_lines_are_in_cloudwatch_logs(cloud, machines) -> None:
 
     def messages() -> list[str]:  # log events arrive a moment after they are written
         group = f"/aws/lambda/{machines['check_fn']}"
-        return [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+        return [e["message"] for e in all_log_events(logs, logGroupName=group)]
 
     assert until(lambda: "checking a" in messages())
     assert any(m.startswith("REPORT RequestId:") for m in messages())
@@ -200,9 +200,7 @@ def test_execution_events_reach_the_log_group_of_a_logged_machine(cloud, machine
     deadline = time.monotonic() + 5
     events: list[dict] = []
     while not events and time.monotonic() < deadline:
-        events = [
-            json.loads(e["message"]) for e in logs.filter_log_events(logGroupName=group)["events"]
-        ]
+        events = [json.loads(e["message"]) for e in all_log_events(logs, logGroupName=group)]
         time.sleep(0.1)
     assert {e["execution_arn"] for e in events} == {done["executionArn"]}
     types = [e["type"] for e in events]

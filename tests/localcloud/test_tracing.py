@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.tracing import child_header, continue_trace, new_trace_header, trace_id
 from tests.localcloud.apigateway_api import REGIONAL, apigateway_client
-from tests.localcloud.functions import ROLE, deploy, wait_until_updated
+from tests.localcloud.functions import ROLE, all_log_events, deploy, wait_until_updated
 from tests.localcloud.polling import until
 
 # Answers with the trace header Lambda gave it and the worker that ran it.
@@ -142,7 +142,7 @@ def stage(cloud, lam, traced) -> dict:  # noqa: ANN001
 
 def access_log_trace(cloud, group: str, request_id: str) -> str:  # noqa: ANN001
     def trace() -> str | None:  # access log lines arrive a moment after the request
-        for event in cloud.client("logs").filter_log_events(logGroupName=group)["events"]:
+        for event in all_log_events(cloud.client("logs"), logGroupName=group):
             line = json.loads(event["message"])
             if line["id"] == request_id:
                 return line["trace"]
