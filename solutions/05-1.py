@@ -6,7 +6,8 @@ from botocore.config import Config
 from workbook import names
 from workbook.lookup import rest_api_id
 
-apigw = boto3.client("apigateway", config=Config(retries={"mode": "standard", "max_attempts": 10}))
+# A room of learners shares API Gateway's quotas on one account: retry for about 10 minutes.
+apigw = boto3.client("apigateway", config=Config(retries={"mode": "standard", "max_attempts": 60}))
 api_id = rest_api_id(apigw, s.names.api)
 resources = apigw.get_resources(restApiId=api_id, limit=500)["items"]
 inventory = next(r["id"] for r in resources if r["path"] == "/inventory")

@@ -1,6 +1,7 @@
 # 06-1: five Mirrors arrive; the Learner orders two of them through the API.
 import boto3
 import requests
+from botocore.config import Config
 
 from workbook import names
 from workbook.apigateway_url import stage_url
@@ -10,8 +11,11 @@ dynamodb = boto3.resource("dynamodb")
 # The operator adds the stock to the table, as a number (DynamoDB type N), not as text.
 dynamodb.Table(s.names.inventory_table).put_item(Item={"itemId": "Mirror", "quantity": 5})
 
+# A room of learners shares API Gateway's quotas on one account: retry for about 10 minutes.
+apigw = boto3.client("apigateway", config=Config(retries={"mode": "standard", "max_attempts": 60}))
+api = stage_url(rest_api_id(apigw, s.names.api), names.STAGE, s.region)
+
 # The customer's side: only HTTP. The Learner's id is on the claim of their address.
-api = stage_url(rest_api_id(boto3.client("apigateway"), s.names.api), names.STAGE, s.region)
 emails = dynamodb.Table(s.names.user_emails_table)
 claim = emails.get_item(Key={"email": s.email("learner")}, ConsistentRead=True).get("Item")
 if claim is None:  # not registered yet (part 1 of notebook 06 registers them)

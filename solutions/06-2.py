@@ -1,12 +1,14 @@
 # 06-2: the operator cancels one of the Learner's orders that has not shipped yet.
 import boto3
 import requests
+from botocore.config import Config
 
 from workbook import names
 from workbook.apigateway_url import stage_url
 from workbook.lookup import api_key, rest_api_id
 
-apigw = boto3.client("apigateway")
+# A room of learners shares API Gateway's quotas on one account: retry for about 10 minutes.
+apigw = boto3.client("apigateway", config=Config(retries={"mode": "standard", "max_attempts": 60}))
 api = stage_url(rest_api_id(apigw, s.names.api), names.STAGE, s.region)
 admin = {"X-Api-Key": api_key(apigw, names.admin_key(s.names), with_value=True)["value"]}
 

@@ -3,12 +3,14 @@
 Arrows: Next (solid), Choice rules (solid, labelled with the condition), Default (dotted),
 Catch (dashed red, labelled with the errors caught); a legend below the drawing says which is
 which. A state sits one row below the lowest state that leads to it, so arrows point downwards
-except loops. The happy path (Next, and at a Choice the first branch that does not fail) runs
-down the middle; every other state sits beside it.
+except loops; arrows that come down into one box enter it side by side. The happy path (Next,
+and at a Choice the first branch that does not fail) runs down the middle; every other state
+sits beside it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +30,8 @@ LEGEND["catch"] = "Catch (errors caught)"
 BOX_W, BOX_H = 2.4, 0.62
 COLUMN_W, ROW_H = 3.6, 1.3
 TEXT_PT = 9  # the smallest text: labels, state types, the legend
+SPREAD = 0.5  # between the heads of arrows entering one box, so that none hides another
+LABEL_MARGIN = 0.08  # clear space around a label, so no arrow grazes its corner
 # A Choice rule's comparison, written as the condition it tests.
 COMPARISONS = {
     "StringEquals": "==",
@@ -201,6 +205,32 @@ def _ends(start: Point, end: Point) -> tuple[Point, Point]:
     return source, (end[0], end[1] + BOX_H / 2 + 0.05)
 
 
+def _segments(edges: list[Edge], position: dict[str, Point]) -> dict[Edge, tuple[Point, Point]]:
+    """Where each arrow starts and ends (`_ends`), except that arrows coming down into the same
+    box enter its top side by side, ordered by the side they come from (so they do not cross
+    on the way). One that comes straight down moves sideways whole, and stays straight."""
+    segments = {edge: _ends(position[edge.source], position[edge.target]) for edge in edges}
+    entering: dict[str, list[Edge]] = {}
+    for edge, (source, target) in segments.items():
+        if target[1] < source[1]:  # downwards: it enters at the top
+            entering.setdefault(edge.target, []).append(edge)
+    for group in entering.values():
+        step = min(SPREAD, 0.7 * BOX_W / max(len(group) - 1, 1))
+        # Seen from the head, the arrow that comes from furthest left enters furthest left.
+        group.sort(key=lambda edge: -_bearing(*segments[edge]))
+        for i, edge in enumerate(group):
+            (sx, sy), (tx, ty) = segments[edge]
+            dx = (i - (len(group) - 1) / 2) * step  # 0 for an arrow alone
+            segments[edge] = ((sx + dx if sx == tx else sx, sy), (tx + dx, ty))
+    return segments
+
+
+def _bearing(source: Point, target: Point) -> float:
+    """The direction an arrow comes from, seen from its head: 0 from the right, pi from the
+    left (radians)."""
+    return math.atan2(source[1] - target[1], source[0] - target[0])
+
+
 def draw_workflow(definition: Mapping[str, Any], title: str = "") -> Figure:
     """A matplotlib figure of the workflow (display it by leaving it last in a cell)."""
     order, edges = workflow_graph(definition)
@@ -215,7 +245,7 @@ def draw_workflow(definition: Mapping[str, Any], title: str = "") -> Figure:
     axes.axis("off")
     for name in order:
         _box(axes, position[name], name, definition["States"][name]["Type"])
-    segments = {edge: _ends(position[edge.source], position[edge.target]) for edge in edges}
+    segments = _segments(edges, position)
     for edge, (source, target) in segments.items():
         _arrow(axes, source, target, edge)
     # Labels last: each is put where it covers no box and no other arrow, if it can be.
@@ -312,7 +342,9 @@ def _label(
     for position, align in places:
         text.set_position(position)
         text.set_horizontalalignment(align)
-        if not _covers(_extent(axes, text), boxes, arrows):
+        x0, y0, x1, y1 = _extent(axes, text)
+        clearance = (x0 - LABEL_MARGIN, y0 - LABEL_MARGIN, x1 + LABEL_MARGIN, y1 + LABEL_MARGIN)
+        if not _covers(clearance, boxes, arrows):
             return
     text.set_position(places[0][0])
     text.set_horizontalalignment(places[0][1])

@@ -6,7 +6,7 @@ import json
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.text import Text
+from matplotlib.text import Annotation, Text
 
 from workbook import stack
 from workbook.diagram import Edge, draw_workflow, happy_path, layers, place, workflow_graph
@@ -98,6 +98,31 @@ def test_text_is_readable_and_nothing_overlaps() -> None:
         for i, label in enumerate(placed):
             assert not any(label.overlaps(box) for box in boxes)
             assert not any(label.overlaps(other) for other in placed[i + 1 :])
+
+
+def arrows(figure: Figure) -> list[Annotation]:
+    return [t for t in figure.axes[0].texts if isinstance(t, Annotation)]
+
+
+def test_arrows_into_one_box_have_their_own_heads_and_labels_keep_off_other_arrows() -> None:
+    for asl in (ASL, hold_large_orders(ASL)):
+        figure = draw_workflow(asl)
+        heads = [tuple(arrow.xy) for arrow in arrows(figure)]
+        assert len(set(heads)) == len(heads)  # OutOfStock and CompensateOrder get two each
+        renderer = FigureCanvasAgg(figure).get_renderer()
+        to_data = figure.axes[0].transData.inverted()
+        for label in labels(figure):
+            box = label.get_window_extent(renderer).transformed(to_data).padded(0.06)
+            crossing = [
+                arrow
+                for arrow in arrows(figure)  # all straight here: sample each along its length
+                if any(
+                    box.contains(x0 + (x1 - x0) * k / 200, y0 + (y1 - y0) * k / 200)
+                    for (x0, y0), (x1, y1) in [(arrow.xyann, arrow.xy)]
+                    for k in range(201)
+                )
+            ]
+            assert len(crossing) <= 1, label.get_text()  # its own arrow, at most
 
 
 def test_a_label_beside_a_vertical_arrow_moves_off_an_arrow_that_would_cross_it() -> None:
