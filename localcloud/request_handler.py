@@ -18,18 +18,16 @@ import io
 import json
 import math
 import os
-import re
 import uuid
 from functools import cache
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from localcloud import seams, throttling
+from localcloud.iam import requests
 
 RAW_HEADERS_KEY = "localcloud.raw_headers"  # [(name, value), ...] in the order received
 
-# SigV4's credential scope: key id / date / Region / service.
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/[^/]+/([^/]+)/([^/]+)/")
 TOO_MANY_REQUESTS = json.dumps({"message": "Too Many Requests"}).encode()
 
 
@@ -66,13 +64,13 @@ class RawHeadersRequestHandler(seams.MotoRequestHandler):
         """None to let the request through; seconds to wait if it is over an API Gateway
         management quota."""
         quotas = _apigateway_quotas()
-        signed = _CREDENTIAL.search(self.headers.get("Authorization", ""))
-        if quotas is None or signed is None or signed.group(3) != "apigateway":
+        signed = requests.credential_scope(self.headers.get("Authorization", ""))
+        if quotas is None or signed is None or signed.signing_name != "apigateway":
             return None
-        access_key_id, region, _ = signed.groups()
         url = urlsplit(self.path)
         action = throttling.apigateway_action(self.command, url.path, url.query, self._body())
-        return quotas.retry_after_s(self._account_id(access_key_id), region, action)
+        account_id = self._account_id(signed.access_key_id)
+        return quotas.retry_after_s(account_id, signed.region, action)
 
     def _body(self) -> bytes:
         """The request body, read ahead of the app, which then reads this copy. Read even

@@ -16,17 +16,14 @@ so a script that deploys in a loop without retries fails there; here too.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from urllib.parse import parse_qs
 
-import botocore.session
-
 from localcloud import realism
+from localcloud.iam import requests
 
 
 @dataclass(frozen=True)
@@ -77,6 +74,7 @@ APIGATEWAY_QUOTAS: Mapping[str, float | Quota] = {
 }
 # "Total operations": every management call, those above included, draws on this one too.
 APIGATEWAY_TOTAL = Quota(rate=10, burst=40)
+_QUOTA_OPERATIONS = frozenset(action.removesuffix(EDGE) for action in APIGATEWAY_QUOTAS)
 
 
 class TokenBucket:
@@ -179,11 +177,10 @@ def apigateway_action(method: str, path: str, query: str, body: bytes) -> str:
     APIGATEWAY_QUOTAS names it (with EDGE for an edge-optimized CreateRestApi or
     ImportRestApi), else "" (the total only). The body is read for CreateRestApi's endpoint
     type."""
-    params = parse_qs(query)
-    for route_method, pattern, required, operation in _apigateway_routes():
-        if route_method == method and required <= params.keys() and pattern.fullmatch(path):
-            return operation + EDGE if _is_edge(operation, params, body) else operation
-    return ""
+    operation = requests.rest_operation("apigateway", method, path, query)
+    if operation not in _QUOTA_OPERATIONS:
+        return ""
+    return operation + EDGE if _is_edge(operation, parse_qs(query), body) else operation
 
 
 def _is_edge(operation: str, params: dict[str, list[str]], body: bytes) -> bool:
@@ -196,19 +193,3 @@ def _is_edge(operation: str, params: dict[str, list[str]], body: bytes) -> bool:
         except (ValueError, LookupError, TypeError):  # none given (or a body moto refuses)
             return True
     return False
-
-
-@cache
-def _apigateway_routes() -> tuple[tuple[str, re.Pattern, frozenset[str], str], ...]:
-    """(HTTP method, path pattern, required query parameters, operation) of each operation
-    with a quota of its own, from botocore's model of the API; ImportRestApi (POST
-    /restapis?mode=import) before CreateRestApi (POST /restapis)."""
-    model = botocore.session.get_session().get_service_model("apigateway")
-    routes = []
-    for name in {action.removesuffix(EDGE) for action in APIGATEWAY_QUOTAS}:
-        http = model.operation_model(name).http
-        uri, _, query = http["requestUri"].partition("?")
-        pattern = re.compile(re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(uri)) + "/?")
-        required = frozenset(part.split("=")[0] for part in query.split("&") if part)
-        routes.append((http["method"], pattern, required, name))
-    return tuple(sorted(routes, key=lambda route: -len(route[2])))

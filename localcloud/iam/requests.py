@@ -40,7 +40,12 @@ class Signature:
 
 def signature(environ: dict) -> Signature | None:
     """The SigV4 credential scope of a request (None for an unsigned one)."""
-    match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return credential_scope(environ.get("HTTP_AUTHORIZATION", ""))
+
+
+def credential_scope(authorization: str) -> Signature | None:
+    """The SigV4 credential scope of an `Authorization` header (None if it has none)."""
+    match = _CREDENTIAL.search(authorization)
     return Signature(*match.groups()) if match else None
 
 
@@ -160,6 +165,13 @@ def _routes(service: str) -> tuple[_Route, ...]:
             )
         )
     return tuple(sorted(routes, key=lambda r: (-r.specificity, -len(r.required_query))))
+
+
+def rest_operation(service: str, method: str, path: str, query_string: str) -> str | None:
+    """The operation a REST request (method, path, query string) calls, as botocore's model
+    of `service` routes it; None if no operation matches."""
+    matched = _rest_operation(service, method, path, _flat(parse_qs(query_string)))
+    return matched[0].operation if matched else None
 
 
 def _rest_operation(
