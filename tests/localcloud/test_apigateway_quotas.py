@@ -17,6 +17,7 @@ from moto import mock_aws
 from localcloud import throttling
 from localcloud.seams.awslambda import install_account_settings
 from localcloud.throttling import EDGE, Quota, RateQuotas, TokenBucket, apigateway_action
+from tests.localcloud.fake_clock import FakeClock
 
 # Quotas are per account and Region: each test that meets one has a Region no other test uses.
 OTHER_ACCOUNT = "111122223333"
@@ -132,14 +133,6 @@ def test_invoke_urls_are_not_management_calls(cloud) -> None:  # noqa: ANN001
 
 
 # -- The buckets, on a fake clock -------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_rate_below_one_a_second_lets_the_first_call_through() -> None:

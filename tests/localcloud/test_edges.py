@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from localcloud.throttling import LOGS_READ_QUOTAS, RateQuotas, logs_read_quotas
 from tests.localcloud.apigateway_api import REGIONAL, apigateway_client
+from tests.localcloud.fake_clock import FakeClock
 from tests.localcloud.functions import deploy
 
 # -- API Gateway proxy events -----------------------------------------------------------------
@@ -354,14 +355,6 @@ def test_default_retries_ride_out_the_quota(cloud) -> None:  # noqa: ANN001
         assert logs.filter_log_events(logGroupName="/edges/retries")["events"] == []
     # Every call completed, some only after a throttled attempt that boto3 retried.
     assert attempts.count("FilterLogEvents") > calls
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_quota_allows_its_rate_and_a_burst_of_one_second() -> None:
