@@ -25,12 +25,13 @@ class LocalCloud:
     region: str
     data_dir: Path
 
-    def client(self, service: str, **config: object):  # noqa: ANN201 - any service's client
-        """A boto3 client for this cloud; `config` adds botocore Config options (retries...)."""
+    def client(self, service: str, region: str | None = None, **config: object):  # noqa: ANN201
+        """A boto3 client for this cloud, in its region unless `region` names another;
+        `config` adds botocore Config options (retries...)."""
         return boto3.client(
             service,
             endpoint_url=self.endpoint_url,
-            region_name=self.region,
+            region_name=region or self.region,
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
             # As AWS_DISABLE_HOST_PREFIX_INJECTION=true does for the workbook: StartSyncExecution

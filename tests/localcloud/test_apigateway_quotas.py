@@ -10,7 +10,6 @@ import zipfile
 import boto3
 import pytest
 import requests
-from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
@@ -26,14 +25,7 @@ OTHER_ACCOUNT = "111122223333"
 def apigateway_in(cloud, region: str, account: str | None = None, **config: object):  # noqa: ANN001, ANN201
     """An API Gateway client for `region` (and with `account`, moto's account header) on this
     cloud; `config` adds botocore Config options."""
-    client = boto3.client(
-        "apigateway",
-        endpoint_url=cloud.endpoint_url,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(**config),
-    )
+    client = cloud.client("apigateway", region, **config)
     if account is not None:
 
         def add_account(request, **_: object) -> None:  # noqa: ANN001

@@ -10,9 +10,7 @@ import json
 import uuid
 from urllib.parse import urlsplit
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from localcloud.throttling import LOGS_READ_QUOTAS, RateQuotas, logs_read_quotas
@@ -297,14 +295,7 @@ QUIET_REGION, OTHER_REGION, THIRD_REGION = "eu-south-2", "ap-southeast-4", "il-c
 
 def logs_in(cloud, region: str, **config: object):  # noqa: ANN001, ANN201
     """A Logs client for `region` on this cloud; `config` adds botocore Config options."""
-    return boto3.client(
-        "logs",
-        endpoint_url=cloud.endpoint_url,
-        region_name=region,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(**config),
-    )
+    return cloud.client("logs", region, **config)
 
 
 def count_attempts(client) -> list[str]:  # noqa: ANN001

@@ -7,9 +7,7 @@ from __future__ import annotations
 import inspect
 import time
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from localcloud.seams.log_pages import _token, filter_log_page
 from tests.localcloud.polling import until
@@ -19,14 +17,7 @@ REGION = "ap-southeast-2"  # FilterLogEvents quotas are per region: away from ot
 
 @pytest.fixture
 def logs(cloud):  # noqa: ANN001, ANN201
-    return boto3.client(
-        "logs",
-        endpoint_url=cloud.endpoint_url,
-        region_name=REGION,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-        config=Config(retries={"mode": "standard", "max_attempts": 10}),
-    )
+    return cloud.client("logs", REGION, retries={"mode": "standard", "max_attempts": 10})
 
 
 def put(logs, group: str, streams: dict[str, list[tuple[int, str]]]) -> None:  # noqa: ANN001
