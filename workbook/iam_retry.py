@@ -10,7 +10,7 @@ UpdateAccount: once every 20 s per account), which also means "not yet".
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -47,13 +47,13 @@ def retry_while_role_propagates(
     **kwargs: Any,
 ) -> T:
     """`call(*args, **kwargs)`, repeated while AWS says the role cannot be assumed yet."""
-    deadline = time.monotonic() + timeout_s
-    pause = 1.0
+    pauses = _pauses(timeout_s)
     while True:
         try:
             return call(*args, **kwargs)
         except ClientError as error:
-            if not _worth_retrying(error) or time.monotonic() + pause > deadline:
+            pause = next(pauses, None)
+            if not _worth_retrying(error) or pause is None:
                 raise
             if is_propagation_delay(error):
                 print(f"IAM role not usable yet; retrying in {pause:.0f} s")
@@ -61,7 +61,6 @@ def retry_while_role_propagates(
                 code = error.response["Error"]["Code"]
                 print(f"Rate quota reached ({code}); retrying in {pause:.0f} s")
             sleep(pause)
-            pause = min(pause * 2, 10.0)
 
 
 def run_while_policy_propagates(
@@ -74,13 +73,22 @@ def run_while_policy_propagates(
     """A synchronous workflow run (`start_sync_execution`), started again while it fails
     because the state machine role's new policy is not in force yet: a task's call is then
     refused ("... is not authorized to perform ..."), and the refused call did nothing."""
-    deadline = time.monotonic() + timeout_s
-    pause = 1.0
+    pauses = _pauses(timeout_s)
     while True:
         run = start(*args, **kwargs)
         refused = "is not authorized to perform" in run.get("cause", "")
-        if run["status"] != "FAILED" or not refused or time.monotonic() + pause > deadline:
+        pause = next(pauses, None) if run["status"] == "FAILED" and refused else None
+        if pause is None:
             return run
         print(f"IAM policy not in force yet; retrying in {pause:.0f} s")
         sleep(pause)
+
+
+def _pauses(timeout_s: float) -> Iterator[float]:
+    """1, 2, 4, 8, then 10 s between attempts, while the next would start before the
+    deadline."""
+    deadline = time.monotonic() + timeout_s
+    pause = 1.0
+    while time.monotonic() + pause <= deadline:
+        yield pause
         pause = min(pause * 2, 10.0)
