@@ -1,5 +1,5 @@
-"""The server's request handler: moto's, plus the request's headers exactly as sent, and API
-Gateway's management quotas.
+"""The server's request handler: moto's, with connections kept alive (`keep_alive.py`), plus
+the request's headers exactly as sent, and API Gateway's management quotas.
 
 WSGI folds every header name into `HTTP_UPPER_CASE` and joins a repeated header's values with
 commas, so an app cannot tell `day` from `Day` or two headers from one with a comma. API
@@ -14,17 +14,17 @@ and the local cloud's own (GetExport as OpenAPI 3).
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
 import uuid
 from functools import cache
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import urlsplit
 
 from localcloud import seams, throttling
 from localcloud.iam import requests
+from localcloud.keep_alive import KeepAliveRequestHandler
 
 RAW_HEADERS_KEY = "localcloud.raw_headers"  # [(name, value), ...] in the order received
 
@@ -37,9 +37,7 @@ def _apigateway_quotas() -> throttling.RateQuotas | None:
     return throttling.apigateway_quotas()
 
 
-class RawHeadersRequestHandler(seams.MotoRequestHandler):
-    _socket_input: BinaryIO | None = None  # the connection, once its body was read ahead
-
+class RawHeadersRequestHandler(KeepAliveRequestHandler):
     def make_environ(self) -> dict[str, Any]:
         environ = super().make_environ()
         # As werkzeug does for the environ: a folded header line is one value.
@@ -55,11 +53,6 @@ class RawHeadersRequestHandler(seams.MotoRequestHandler):
         else:
             self._too_many_requests(retry_after_s)
 
-    def finish(self) -> None:
-        super().finish()
-        if self._socket_input is not None:
-            self._socket_input.close()
-
     def _apigateway_retry_after_s(self) -> float | None:
         """None to let the request through; seconds to wait if it is over an API Gateway
         management quota."""
@@ -68,21 +61,12 @@ class RawHeadersRequestHandler(seams.MotoRequestHandler):
         if quotas is None or signed is None or signed.signing_name != "apigateway":
             return None
         url = urlsplit(self.path)
-        action = throttling.apigateway_action(self.command, url.path, url.query, self._body())
+        # The body as read ahead: a refused request's body is then not left unread. A chunked
+        # one, or one the client sends only after werkzeug's "100 Continue", is not read
+        # (a refusal then answers before it is sent, and closes the connection).
+        action = throttling.apigateway_action(self.command, url.path, url.query, self.request_body)
         account_id = self._account_id(signed.access_key_id)
         return quotas.retry_after_s(account_id, signed.region, action)
-
-    def _body(self) -> bytes:
-        """The request body, read ahead of the app, which then reads this copy. Read even
-        when only the quota needs it: a refused request's body must not be left unread."""
-        length = self.headers.get("Content-Length")
-        # No body, a chunked one, or one the client sends only after werkzeug's "100
-        # Continue": left for werkzeug to read (a refusal then answers before it is sent).
-        if not length or "100-continue" in self.headers.get("Expect", "").lower():
-            return b""
-        body = self.rfile.read(int(length))
-        self._socket_input, self.rfile = self.rfile, io.BytesIO(body)
-        return body
 
     def _account_id(self, access_key_id: str) -> str:
         """The account moto files the request under, found in the order moto looks
@@ -104,7 +88,7 @@ class RawHeadersRequestHandler(seams.MotoRequestHandler):
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
         self.send_header("x-amzn-ErrorType", "TooManyRequestsException")
         self.send_header("Retry-After", str(math.ceil(retry_after_s)))
-        # As werkzeug answers every request: it does not keep connections alive.
+        # As werkzeug marks every answer; left out when the connection is kept (keep_alive.py).
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(TOO_MANY_REQUESTS)
