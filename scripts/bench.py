@@ -235,17 +235,23 @@ def order_client(outputs: dict[str, Any]) -> Callable[[], float]:
 
 
 def order_figures(order: Callable[[], float], orders: int) -> dict[str, float]:
-    """POST /orders latency and throughput, 1 and 8 clients."""
+    """POST /orders latency and throughput, 1 and 8 clients, and the CPU time one order
+    costs the server process and the function workers (its child processes)."""
+    server = server_pid()
     figures: dict[str, float] = {"order_cold_ms": order()}
     for clients in (1, 8):
         with ThreadPoolExecutor(clients) as pool:
-            list(pool.map(lambda _: order(), range(clients)))  # every client's workers warm
+            warm_up(pool, order, clients, server)
+            cpu_before = cpu_seconds(server)
             started = time.perf_counter()
             latencies = list(pool.map(lambda _: order(), range(orders * clients)))
             wall = time.perf_counter() - started
+            cpu_after = cpu_seconds(server)
         figures[f"order_{clients}c_p50_ms"] = percentile(latencies, 0.5)
         figures[f"order_{clients}c_p95_ms"] = percentile(latencies, 0.95)
         figures[f"order_{clients}c_per_s"] = len(latencies) / wall
+        for part, before, after in zip(("server", "workers"), cpu_before, cpu_after, strict=True):
+            figures[f"order_{clients}c_cpu_{part}_ms"] = (after - before) * 1000 / len(latencies)
     figures["ratio_order_p50_to_aws"] = figures["order_1c_p50_ms"] / (AWS_ORDER_S * 1000)
     return figures
 
@@ -359,6 +365,59 @@ def start_up_figures() -> dict[str, float]:
             server.terminate()
             server.wait(timeout=15)
     return figures
+
+
+def warm_up(
+    pool: ThreadPoolExecutor, order: Callable[[], float], clients: int, server: int
+) -> None:
+    """Rounds of orders from every client until a round starts no new function worker: the
+    figures that follow are for warm workers (as many as the clients need at once: an
+    order holds two OrderService environments), not for the cold starts of scaling up."""
+    for _ in range(10):
+        workers = len(descendants(server))
+        list(pool.map(lambda _: order(), range(clients * 2)))
+        if len(descendants(server)) == workers:
+            return
+
+
+def server_pid() -> int:
+    """The local cloud's process id, from its health check."""
+    endpoint = require_local_cloud()
+    return requests.get(f"{endpoint}/_localcloud/health", timeout=5).json()["pid"]
+
+
+def processes() -> dict[int, tuple[int, float]]:
+    """Every process's parent and CPU time (user and system, all its threads), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        found[int(stat.parent.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+def descendants(pid: int, table: dict[int, tuple[int, float]] | None = None) -> list[int]:
+    """The live processes started by `pid`, or by those (the Lambda runtime's workers)."""
+    table = processes() if table is None else table
+
+    def descends(process: int) -> bool:
+        while process > 1:
+            process = table.get(process, (0, 0.0))[0]
+            if process == pid:
+                return True
+        return False
+
+    return [process for process in table if descends(process)]
+
+
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by the process `pid` and by its live descendants."""
+    table = processes()
+    own = table.get(pid, (0, 0.0))[1]
+    return own, sum(table[process][1] for process in descendants(pid, table))
 
 
 def rss_mib(pid: int) -> float:
