@@ -1,11 +1,12 @@
 """A botocore HTTP session that hands each request to a WSGI app in this same process.
 
-moto's Step Functions interpreter calls services (a Lambda task's Invoke, an SNS publish) with
-boto3 clients aimed at the server's own port: every task then pays a TCP round trip, HTTP
+moto's Step Functions interpreter calls services (an SNS publish, a DynamoDB or aws-sdk task)
+with boto3 clients aimed at the server's own port: every task then pays a TCP round trip, HTTP
 parsing on both sides and a server thread, all in the one process that also serves the
 request that started the execution. Given to those clients, this session sends the same
-signed request to the same app (IAM's guard, moto's responses, request ids, trace headers
-and the Lambda runtime all see exactly what they saw over HTTP) without the socket.
+signed request to the same app (IAM's guard, moto's responses and request ids see exactly
+what they saw over HTTP) without the socket. (A Lambda task's Invoke goes further, straight
+to the runtime: `localcloud/lambda_tasks.py`.)
 """
 
 from __future__ import annotations

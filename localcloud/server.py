@@ -185,7 +185,7 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     # Services whose moto modules take long to import are patched at their first request.
     first_requests = OnFirstRequest(
         {
-            "states": lambda: install_interpreter(execution_watcher, app),
+            "states": lambda: install_interpreter(execution_watcher, app, app.guard),
             "apigateway": install_apigateway,
         }
     )

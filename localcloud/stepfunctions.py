@@ -9,6 +9,7 @@ X-Ray tracing on, a machine's Lambda tasks carry its execution's trace (`task_tr
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import math
@@ -17,8 +18,9 @@ import threading
 import uuid
 from typing import Any
 
-from localcloud import metrics, seams
+from localcloud import iam, metrics, seams
 from localcloud.in_process import WsgiApp, WsgiHttpSession
+from localcloud.lambda_tasks import TaskLambdaClient
 from localcloud.tracing import child_header, new_trace_header, trace_id
 
 log = logging.getLogger(__name__)
@@ -103,14 +105,19 @@ def task_trace_header(account_id: str, region: str, execution_arn: str) -> str |
     return child_header(header)
 
 
-def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp) -> None:
-    """Our additions to moto's ASL interpreter: traced Lambda tasks, reused task clients that
-    call `services` (the server's app) in this process, a parsed program per definition,
-    parsed JSONPaths, executions found by ARN and name without a walk, and execution starts
-    and ends told to `watcher` (and to StartSyncExecution). The server runs this before the
-    first Step Functions request (importing the interpreter takes over a second)."""
+def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam.Guard) -> None:
+    """Our additions to moto's ASL interpreter: traced Lambda tasks that invoke the runtime
+    directly (their role's permission checked by `guard`, the server's IAM guard), reused
+    clients for the other tasks that call `services` (the server's app) in this process, a
+    parsed program per definition, parsed JSONPaths, executions found by ARN and name without
+    a walk, and execution starts and ends told to `watcher` (and to StartSyncExecution). The
+    server runs this before the first Step Functions request (importing the interpreter takes
+    over a second)."""
     seams.install_state_task_trace(task_trace_header)
-    seams.install_task_client_cache(WsgiHttpSession(services))
+    lambda_task_client = functools.partial(
+        TaskLambdaClient, guard=guard, trace_header=seams.task_trace_header
+    )
+    seams.install_task_client_cache(lambda_task_client, WsgiHttpSession(services))
     seams.install_program_cache()
     seams.install_json_path_cache()
     seams.install_execution_index()

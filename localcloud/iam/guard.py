@@ -17,7 +17,13 @@ from localcloud.iam import configuration
 from localcloud.iam.errors import WsgiApp, access_denied, denial_message
 from localcloud.iam.history import history
 from localcloud.iam.policy import Decision, evaluate
-from localcloud.iam.requests import ServiceRequest, Signature, service_request, signature
+from localcloud.iam.requests import (
+    Permission,
+    ServiceRequest,
+    Signature,
+    service_request,
+    signature,
+)
 
 # Services whose requests are read even from an administrator: IAM writes move the policy
 # history; Lambda and Step Functions configurations are checked.
@@ -50,6 +56,13 @@ class Guard:
             if denied is not None:
                 return denied
         return configuration.refusal(request, account_id, signed.region)
+
+    def denial(self, access_key_id: str, permission: Permission) -> str | None:
+        """The AccessDenied message for a call made with a key that needs `permission`, or
+        None if it is allowed, as `refusal` decides it for a request (a key the local cloud
+        did not issue is the administrator's)."""
+        owner = self._owner(access_key_id)
+        return None if owner is None else _denial_message(owner, (permission,))
 
     def recording_policy_changes(self, app: WsgiApp) -> WsgiApp:
         """`app` (moto) that notes the account's policies after every IAM write."""
@@ -86,11 +99,18 @@ def authorize(owner: seams.KeyOwner, action: str, resource: str) -> Decision:
 
 
 def _denial(owner: seams.KeyOwner, request: ServiceRequest) -> WsgiApp | None:
-    for permission in request.permissions:
+    message = _denial_message(owner, request.permissions)
+    if message is None:
+        return None
+    return access_denied(request.service, request.protocol, message)
+
+
+def _denial_message(owner: seams.KeyOwner, permissions: Iterable[Permission]) -> str | None:
+    """Why the first of `permissions` the owner's policies do not allow is refused, if any."""
+    for permission in permissions:
         decision = authorize(owner, permission.action, permission.resource)
         if decision is not Decision.ALLOWED:
-            message = denial_message(
+            return denial_message(
                 owner.caller_arn, permission.action, permission.resource, decision
             )
-            return access_denied(request.service, request.protocol, message)
     return None

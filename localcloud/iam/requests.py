@@ -256,15 +256,22 @@ def _lambda(action: str, operation: str, params: dict[str, Any], c: _Context) ->
     name = params.get("FunctionName")
     if not name:
         return [Permission(action, "*")]
-    # A name, a partial ARN (123456789012:function:name) or an ARN, each maybe with a qualifier.
+    resource = lambda_function_arn(name, params.get("Qualifier"), c.region, c.account_id)
+    return [Permission(action, resource)]
+
+
+def lambda_function_arn(name: str, qualifier: str | None, region: str, account_id: str) -> str:
+    """The ARN a Lambda call on `name` is authorized against: a function name, a partial ARN
+    (123456789012:function:name) or an ARN, each maybe with a qualifier (which wins over
+    `qualifier`, as Lambda reads them), qualified when either names one."""
     parts = name.split(":")
     if name.startswith("arn:"):
         parts = parts[6:]
     elif len(parts) >= 3 and parts[1] == "function":
         parts = parts[2:]
-    function, qualifier = parts[0], (parts[1] if len(parts) > 1 else params.get("Qualifier"))
-    arn = f"arn:aws:lambda:{c.region}:{c.account_id}:function:{function}"
-    return [Permission(action, f"{arn}:{qualifier}" if qualifier else arn)]
+    function, qualifier = parts[0], (parts[1] if len(parts) > 1 else qualifier)
+    arn = f"arn:aws:lambda:{region}:{account_id}:function:{function}"
+    return f"{arn}:{qualifier}" if qualifier else arn
 
 
 def _logs(action: str, operation: str, params: dict[str, Any], c: _Context) -> list[Permission]:

@@ -24,6 +24,7 @@ from localcloud.seams.apigateway import (
 from localcloud.seams.awslambda import (
     TRACING_MODES,
     FunctionLifecycleHooks,
+    LambdaApiError,
     LambdaFunction,
     function_code_sha256,
     function_code_zip,
@@ -35,6 +36,7 @@ from localcloud.seams.awslambda import (
     install_invoke_qualifier,
     install_lambda_update_hooks,
     install_runtime_check,
+    invoke_function,
     layer_code_zip,
     on_functions_deleted,
 )
@@ -78,6 +80,7 @@ from localcloud.seams.iam import (
     iam_key_owner,
     iam_role,
     load_aws_managed_policies,
+    note_key_used,
 )
 from localcloud.seams.logs import install_log_arrival, install_logs_read_quotas, put_log_events
 from localcloud.seams.sns import (
@@ -112,6 +115,7 @@ from localcloud.seams.stepfunctions import (
     start_execution_and_wait,
     state_machine_logging,
     state_machine_role,
+    task_trace_header,
 )
 
 __all__ = [
@@ -126,6 +130,7 @@ __all__ = [
     "ExecutionView",
     "FunctionLifecycleHooks",
     "KeyOwner",
+    "LambdaApiError",
     "LambdaBackend",
     "LambdaFunction",
     "MotoRequestHandler",
@@ -175,6 +180,7 @@ __all__ = [
     "install_unimplemented_answer",
     "install_update_method",
     "install_update_model",
+    "invoke_function",
     "iam_assume_role",
     "iam_entity_arn",
     "iam_identity_policies",
@@ -187,6 +193,7 @@ __all__ = [
     "metric_datums",
     "on_functions_deleted",
     "moto_wsgi_app",
+    "note_key_used",
     "on_apigateway_deployment",
     "put_log_events",
     "put_metric_data",
@@ -204,5 +211,6 @@ __all__ = [
     "start_execution_and_wait",
     "state_machine_logging",
     "state_machine_role",
+    "task_trace_header",
     "usage_plans_of_key",
 ]

@@ -238,6 +238,42 @@ def install_invoke_qualifier() -> None:
     replace(LambdaResponse, "invoke", invoke_of)
 
 
+class LambdaApiError(Exception):
+    """An error the Lambda API answers an Invoke with, as its HTTP answer carries it."""
+
+    def __init__(self, status: int, code: str, message: str, body: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.body = body  # the JSON error document (`Type`, `message`, and e.g. `Reason`)
+
+
+def invoke_function(
+    account_id: str,
+    region: str,
+    function_name: str,
+    qualifier: str | None,
+    payload: bytes,
+    headers: dict[str, str],
+    response_headers: dict[str, str],
+) -> bytes | None:
+    """The Lambda backend's `invoke` (moto's `LambdaResponse.invoke` calls it with the same
+    arguments): resolves the function and runs it; the answer's headers go in
+    `response_headers`. moto's errors (an unknown function, and the local runtime's own:
+    throttled, not Active, payload too large) are raised as `LambdaApiError`, with the status,
+    code and body moto's server would have answered."""
+    from moto.core.exceptions import JsonRESTError
+
+    try:
+        return lambda_backend(account_id, region).invoke(
+            function_name, qualifier, payload, headers, response_headers
+        )
+    except JsonRESTError as error:
+        body = json.loads(error.description)
+        raise LambdaApiError(error.code, error.relative_error_type, error.message, body) from error
+
+
 # GetAccountSettings' AccountLimit: Lambda's default quotas per account and Region
 # (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 1,000 concurrent
 # executions, 75 GB of deployment packages and layers, a 50 MB zip, 250 MB unzipped.

@@ -66,6 +66,16 @@ def iam_key_owner(access_key_id: str) -> KeyOwner | None:
     return None
 
 
+def note_key_used(account_id: str, access_key_id: str, service: str, region: str) -> None:
+    """Record a call made with a key as moto does at every request it serves: the key's last
+    use (GetAccessKeyLastUsed) and, for a role's session, the role's (GetRole's RoleLastUsed)."""
+    from moto.iam.models import mark_account_as_visited
+
+    mark_account_as_visited(
+        account_id=account_id, access_key=access_key_id, service=service, region=region
+    )
+
+
 def iam_identity_policies(account_id: str) -> dict[str, tuple[str, ...]]:
     """Every user's and role's identity-based policy documents (JSON text), by ARN: inline and
     attached managed (their default version), and for a user, those of its groups."""

@@ -184,9 +184,9 @@ def install_state_task_trace(trace_for: Callable[[str, str, str], str | None]) -
     moto's interpreter invokes each Lambda task (`arn:aws:states:::lambda:invoke` or a bare
     function ARN) through `lambda_eval_utils.execute_lambda_function_integration`, in the
     thread that runs the task, with a client from `boto_client_for`. The first is wrapped to
-    ask `trace_for(account, region, execution_arn)` for the header; the Lambda clients (see
-    `install_task_client_cache`) add it to the Invoke request, where the Lambda API reads
-    X-Amzn-Trace-Id as from any caller.
+    ask `trace_for(account, region, execution_arn)` for the header, which the task's Lambda
+    client (see `install_task_client_cache`) reads with `task_trace_header()` and sends as
+    the X-Amzn-Trace-Id of its Invoke, as from any caller.
     """
     from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
         lambda_eval_utils as tasks,
@@ -211,9 +211,23 @@ def install_state_task_trace(trace_for: Callable[[str, str, str], str | None]) -
 # What the task running in this thread sends with its calls (see install_state_task_trace).
 _task = threading.local()
 
+
+def task_trace_header() -> str | None:
+    """The trace header of the Lambda task running in this thread, if it has one."""
+    return getattr(_task, "trace_header", None)
+
+
+# The module whose `boto_client_for` gives the interpreter's Lambda tasks their client: it
+# calls nothing but `invoke(**parameters)` on it, and reads the answer's `Payload` (a stream)
+# and `FunctionError`; a failed call raises botocore's ClientError.
+_LAMBDA_TASKS_MODULE = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils"
+)
+
+
 # The modules of moto's interpreter that call services (each imported `boto_client_for`).
 _TASK_CLIENT_MODULES = (
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.lambda_eval_utils",
+    _LAMBDA_TASKS_MODULE,
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
     "state_task_service_aws_sdk",
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
@@ -226,26 +240,29 @@ _TASK_CLIENT_MODULES = (
 )
 
 
-def install_task_client_cache(http_session: Any = None) -> None:
-    """One boto3 client per region, service and credentials for the interpreter's tasks.
+def install_task_client_cache(
+    lambda_task_client: Callable[[str, str | None], Any], http_session: Any = None
+) -> None:
+    """One client per region, service and credentials for the interpreter's tasks.
 
     moto's `boto_client_for` builds a new boto3 client for every task it runs (loading the
     service model each time); botocore clients are thread-safe, so one is reused. A Lambda
-    client also sends the running task's trace header (`_task.trace_header`) on Invoke.
-    `http_session`, if given, sends the clients' requests instead of botocore's own
-    (`send(request) -> AWSResponse`, as the endpoint's `http_session`).
+    task's client is `lambda_task_client(region, role_arn)` instead (an object with botocore's
+    `invoke(**parameters)`); the other services' are boto3 clients, and `http_session`, if
+    given, sends their requests instead of botocore's own (`send(request) -> AWSResponse`, as
+    the endpoint's `http_session`).
     """
     import importlib
 
-    def cached_of(model: Any) -> Any:
+    def cached_of(model: Any, *, lambda_tasks: bool) -> Any:
         @functools.lru_cache(maxsize=256)
         def client_for(region: str, service: str, role_arn: str | None) -> Any:
+            if lambda_tasks and service == "lambda":
+                return lambda_task_client(region, role_arn)
             credentials = None if role_arn is None else _Credentials(role_arn)
             client = model(region=region, service=service, state_credentials=credentials)
             if role_arn is not None and _role_credentials is not None:
                 client = _client_as_role(client, service, region, _role_credentials(role_arn))
-            if service == "lambda":
-                client.meta.events.register("before-sign.lambda.Invoke", _add_trace_header)
             if http_session is not None:
                 client._endpoint.http_session = http_session
             return client
@@ -256,7 +273,12 @@ def install_task_client_cache(http_session: Any = None) -> None:
         return boto_client_for
 
     for name in _TASK_CLIENT_MODULES:
-        replace(importlib.import_module(name), "boto_client_for", cached_of)
+        lambda_tasks = name == _LAMBDA_TASKS_MODULE
+        replace(
+            importlib.import_module(name),
+            "boto_client_for",
+            functools.partial(cached_of, lambda_tasks=lambda_tasks),
+        )
 
 
 # Keyword arguments of boto3.client for a session of a role (see install_task_credentials).
@@ -292,12 +314,6 @@ class _Credentials:
     """What the client cache keeps of moto's StateCredentials: the role a task runs as."""
 
     role_arn: str
-
-
-def _add_trace_header(request: Any, **_: Any) -> None:
-    header = getattr(_task, "trace_header", None)
-    if header:
-        request.headers["X-Amzn-Trace-Id"] = header
 
 
 def install_program_cache() -> None:

@@ -7,6 +7,7 @@ then through a real local cloud server, that the behaviour clients see is unchan
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 from collections.abc import Iterator
@@ -20,8 +21,9 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 
-from localcloud import seams
+from localcloud import iam, seams
 from localcloud.completions import Completions
+from localcloud.lambda_tasks import TaskLambdaClient
 from localcloud.on_demand import OnFirstRequest, service_of
 from localcloud.seams.patching import original
 
@@ -37,7 +39,9 @@ def patched() -> None:
     seams.install_item_patches()
     seams.install_program_cache()
     seams.install_json_path_cache()
-    seams.install_task_client_cache()
+    seams.install_task_client_cache(
+        functools.partial(TaskLambdaClient, guard=iam.Guard(), trace_header=lambda: None)
+    )
     seams.install_dispatch_caches()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import inspect
+import json
+import re
 from typing import Any
 
 import moto
@@ -80,6 +82,82 @@ def test_step_functions_task_invocation_seam_exists() -> None:
     assert list(inspect.signature(client).parameters) == ["region", "service", "state_credentials"]
     assert "self.trace_header" in inspect.getsource(Execution)
     assert "self.tracingConfiguration" in inspect.getsource(StateMachineInstance)
+
+
+def test_lambda_task_invoke_seams_exist() -> None:
+    """What a Lambda task's direct Invoke (localcloud/lambda_tasks.py) does in place of moto."""
+    from moto.awslambda.responses import LambdaResponse
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import BaseResponse
+    from moto.iam.models import mark_account_as_visited
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        lambda_eval_utils as tasks,
+    )
+
+    # The interpreter's one call on a Lambda task's client, and what it reads of the answer.
+    assert "lambda_client.invoke(**parameters)" in inspect.getsource(tasks._invoke_lambda_function)
+    assert 'invocation_response["Payload"]' in inspect.getsource(tasks._invoke_lambda_function)
+    execute = inspect.getsource(_moto(tasks, "execute_lambda_function_integration"))
+    assert 'invocation_response.get("FunctionError")' in execute
+    # moto's response class calls the backend so, and shapes its answer so.
+    respond = inspect.getsource(_moto(LambdaResponse, "invoke"))
+    call = r"self\.backend\.invoke\(\s*function_name, qualifier, self\.body, self\.headers, "
+    assert re.search(call + r"response_headers\s*\)", respond)
+    for shaping in (
+        "sys.getsizeof(payload) > 6000000",
+        "status_code = 202",
+        "status_code = 204",
+        'self.headers.get("X-Amz-Log-Type") != "Tail"',
+    ):
+        assert shaping in respond, shaping
+    assert _parameters(LambdaBackend, "invoke") == [
+        "self",
+        "function_name",
+        "qualifier",
+        "body",
+        "headers",
+        "response_headers",
+    ]
+    # Its errors, as its server answers them.
+    error = JsonRESTError("ResourceNotFoundException", "Function not found: x")
+    assert (error.code, error.relative_error_type, error.message) == (
+        400,
+        "ResourceNotFoundException",
+        "Function not found: x",
+    )
+    assert json.loads(error.description)["message"] == "Function not found: x"
+    # Every request moto serves notes its key's (and role's) last use.
+    assert "mark_account_as_visited(" in inspect.getsource(BaseResponse.setup_class)
+    assert list(inspect.signature(mark_account_as_visited).parameters) == [
+        "account_id",
+        "access_key",
+        "service",
+        "region",
+    ]
+
+
+def test_lambda_tasks_get_our_client_where_moto_builds_a_boto3_one() -> None:
+    import functools
+
+    from botocore.client import BaseClient
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import (
+        lambda_eval_utils as tasks,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk_tasks,
+    )
+
+    from localcloud import iam
+    from localcloud.lambda_tasks import TaskLambdaClient
+
+    seams.install_task_client_cache(
+        functools.partial(TaskLambdaClient, guard=iam.Guard(), trace_header=lambda: None)
+    )
+
+    assert isinstance(_moto(tasks, "boto_client_for")("us-east-1", "lambda"), BaseClient)
+    assert isinstance(tasks.boto_client_for("us-east-1", "lambda"), TaskLambdaClient)
+    # An aws-sdk task may call any Lambda action: it keeps a boto3 client.
+    assert isinstance(aws_sdk_tasks.boto_client_for("us-east-1", "lambda"), BaseClient)
 
 
 def test_get_metric_data_seam_exists() -> None:
