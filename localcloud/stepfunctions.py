@@ -174,6 +174,8 @@ class ExecutionWatcher:
         }
         metrics.put("AWS/States", dims, values, *where)
         write_execution_log(execution)
+        # Its metrics and log are all AWS keeps of an Express execution.
+        seams.forget_express_execution(execution)
 
 
 # Which history events each logging level keeps (AWS: "Log levels" in the Step Functions guide).

@@ -399,6 +399,15 @@ class IndexedExecutions(list):
         self.by_arn.setdefault(execution.execution_arn, execution)
         self.by_name.setdefault(execution.name, execution)
 
+    def discard(self, execution_arn: str) -> None:
+        """Forget the execution of that ARN, if it is here."""
+        execution = self.by_arn.pop(execution_arn, None)
+        if execution is None:
+            return
+        self.remove(execution)
+        if self.by_name.get(execution.name) is execution:
+            del self.by_name[execution.name]
+
 
 _INDEXING = threading.Lock()
 
@@ -410,6 +419,22 @@ def _indexed(machine: Any) -> IndexedExecutions:
         if not isinstance(machine.executions, IndexedExecutions):
             machine.executions = IndexedExecutions(machine.executions)
         return machine.executions
+
+
+def forget_express_execution(execution: ExecutionView) -> None:
+    """Drop a finished execution of an Express state machine from moto's backend.
+
+    AWS keeps no Express execution to look up (DescribeExecution, GetExecutionHistory and
+    ListExecutions refuse them; their record is the machine's CloudWatch Logs group), while
+    moto keeps each one whole, with its interpreter's environment: memory, and garbage
+    collection work, that grew with every order placed.
+    """
+    from moto.stepfunctions.responses import get_backend
+
+    backend = get_backend(execution.account_id, execution.region)
+    machine = backend.describe_state_machine(execution.state_machine_arn)
+    if machine.type == "EXPRESS":
+        _indexed(machine).discard(execution.arn)
 
 
 def install_execution_index() -> None:

@@ -51,6 +51,11 @@ def test_step_functions_execution_fields_exist() -> None:
     for attribute in ("exec_arn", "exec_status", "start_date", "stop_date", "state_machine_arn"):
         assert f"self.{attribute}" in source, attribute
     assert hasattr(Execution, "to_describe_output")
+    # A finished Express execution is forgotten: its machine's type, its list of executions.
+    from moto.stepfunctions.models import StateMachineInstance
+
+    machine = inspect.getsource(StateMachineInstance)
+    assert "self.type = " in machine and "self.executions: list[Execution] = []" in machine
 
 
 def test_lambda_updates_and_tracing_fields_exist() -> None:
