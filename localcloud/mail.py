@@ -1,18 +1,20 @@
 """SNS email on the local cloud: mailboxes on disk and AWS's subscription confirmation flow.
 
 Every email or email-json delivery becomes an RFC 5322 message in a Maildir per recipient,
-`<data_dir>/mail/<address>/` (readable with `mailbox.Maildir` or any mail client). A new email
+`<data_dir>/mail/<address>/` (readable with `mailbox.Maildir` or any mail client), written
+after the Publish (or Subscribe) has answered, as on AWS (`mail_delivery.py`). A new email
 subscription is pending, as on AWS: its address first gets AWS's confirmation email, whose link
 points at this server (`/_localcloud/sns/?Action=ConfirmSubscription&...`), and nothing else
 reaches it until the link is followed (or ConfirmSubscription is called with the token).
 With LOCALCLOUD_SIMULATED_RECIPIENT=1 the local cloud plays each recipient for headless runs
 (tests, CI, scripts): it follows every confirmation link it mails, `recipient_confirms_s`
-(realism.py) later, as a person reading the email would. Off by default, so that a learner
-really clicks.
+(realism.py) after the email arrives, as a person reading it would. Off by default, so that
+a learner really clicks.
 Deliveries that cannot leave the machine (SMS, mobile push, Firehose) are recorded instead.
 
 HTTP API, for clients that do not share the server's filesystem:
-  GET  /_localcloud/mail?to=<address>         messages as JSON, oldest first
+  GET  /_localcloud/mail?to=<address>         messages as JSON, oldest first (&wait=1: once
+                                              the emails accepted before it are written)
   GET  /_localcloud/sns/?Action=ConfirmSubscription&TopicArn=..&Token=..   the email's link
   GET  /_localcloud/sns/?Action=Unsubscribe&SubscriptionArn=..             the footer's link
   POST /_localcloud/sns/confirm-pending       confirm pending subscriptions (JSON body with
@@ -36,25 +38,28 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from localcloud import realism, seams, sns_subscriptions
+from localcloud import mail_format, realism, seams, sns_subscriptions
+from localcloud.mail_delivery import DeliveryQueue
+from localcloud.maildir import MaildirWriter
 
 MAIL_PATH = "/_localcloud/mail"
 SNS_PATH = "/_localcloud/sns/"
-SENDER = "no-reply@sns.amazonaws.com"
 DEFAULT_SENDER_NAME = "AWS Notifications"
 DEFAULT_SUBJECT = "AWS Notification Message"
 CONFIRMATION_SUBJECT = "AWS Notification - Subscription Confirmation"
 EMAIL_PROTOCOLS = ("email", "email-json")
 SIMULATED_RECIPIENT_VARIABLE = "LOCALCLOUD_SIMULATED_RECIPIENT"
+# `GET /_localcloud/mail?wait=1` answers after this at most, with what is written by then.
+WAIT_FOR_WRITTEN_S = 5.0
 
 
 def simulated_recipient() -> bool:
@@ -77,17 +82,16 @@ class MailStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.writer = MaildirWriter()
 
     def folder(self, address: str) -> Path:
         # Addresses are case-insensitive in practice; keep one folder per address.
         name = address.strip().lower().replace("/", "_").replace("\\", "_").lstrip(".")
         return self.root / (name or "_")
 
-    def deliver(self, message: EmailMessage) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        for recipient in _recipients(message):
-            box = mailbox.Maildir(self.folder(recipient), create=True)
-            box.add(message)
+    def deliver(self, message: mail_format.Email) -> None:
+        for recipient in message.recipients:
+            self.writer.add(self.folder(recipient), message.data)
 
     def messages(self, address: str) -> list[dict[str, str]]:
         """The address's messages, oldest first, as plain data."""
@@ -142,6 +146,7 @@ class SnsEmail:
         self.deliveries: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         self.recipient_confirms = simulated_recipient()
+        self.outbox = DeliveryQueue(realism.delays().email_delivery_s)
 
     def install(self) -> None:
         seams.install_sns_hooks(
@@ -152,6 +157,11 @@ class SnsEmail:
                 resubscribe=sns_subscriptions.check_resubscribe,
             )
         )
+        self.outbox.start()
+
+    def stop(self) -> None:
+        """Write the emails already accepted (the server is stopping)."""
+        self.outbox.stop()
 
     # -- SNS hooks --------------------------------------------------------------------------
 
@@ -186,9 +196,9 @@ class SnsEmail:
                 "receiving all future SNS subscription confirmation requests please send an email "
                 "to sns-opt-out"
             )
-        self.store.deliver(_email(sub, CONFIRMATION_SUBJECT, body))
-        if self.recipient_confirms:
-            self._recipient_follows(sub.topic_arn, token)
+        # The simulated recipient opens the email once it is there.
+        opened = partial(self._recipient_follows, sub.topic_arn, token)
+        self._send(sub, CONFIRMATION_SUBJECT, body, opened if self.recipient_confirms else None)
 
     def _recipient_follows(self, topic_arn: str, token: str) -> None:
         """The simulated recipient opens the email and follows its link, a moment later."""
@@ -218,14 +228,15 @@ class SnsEmail:
                 "Please do not reply directly to this email. If you have any questions or comments "
                 "regarding this email, please contact us at https://aws.amazon.com/support"
             )
-            self.store.deliver(_email(sub, subject or DEFAULT_SUBJECT, body))
+            self._send(sub, subject or DEFAULT_SUBJECT, body)
         elif sub.protocol == "email-json":
             document = seams.sns_notification_document(
                 sub, message, message_id, subject, attributes
             )
             document["UnsubscribeURL"] = self.unsubscribe_url(sub)
-            self.store.deliver(_email(sub, subject or DEFAULT_SUBJECT, _json_text(document)))
+            self._send(sub, subject or DEFAULT_SUBJECT, _json_text(document))
         else:
+            # Recorded at once: appending to a list costs less than queueing it would.
             with self.lock:
                 self.deliveries.append(
                     {
@@ -239,6 +250,31 @@ class SnsEmail:
                         "timestamp": sns_timestamp(dt.datetime.now(dt.UTC)),
                     }
                 )
+
+    def _send(
+        self,
+        sub: seams.SubscriptionView,
+        subject: str,
+        body: str,
+        then: Callable[[], None] | None = None,
+    ) -> None:
+        """Mail `body` to the subscription's address after this call returns; `then` after."""
+        sender_name = sub.topic_display_name or DEFAULT_SENDER_NAME
+
+        def deliver() -> None:
+            message = mail_format.render(
+                sender_name,
+                sub.endpoint,
+                subject,
+                body,
+                date=format_datetime(dt.datetime.now(dt.UTC)),
+                message_id=make_msgid(domain="email.amazonses.com"),
+            )
+            self.store.deliver(message)
+            if then is not None:
+                then()
+
+        self.outbox.submit(deliver, f"the email {subject!r} to {sub.endpoint} ({sub.arn})")
 
     def confirm(self, account_id: str, region: str, topic_arn: str, token: str) -> str:
         """ConfirmSubscription (the API call): tokens are unique, so the caller's account and
@@ -305,6 +341,8 @@ class SnsEmail:
             address = args.get("to")
             if not address:
                 return _json_response({"message": "give the recipient: ?to=<address>"}, 400)
+            if args.get("wait"):
+                self.outbox.wait_until_written(WAIT_FOR_WRITTEN_S)
             return _json_response(self.store.messages(address))
         if path == SNS_PATH + "confirm-pending" and method == "POST":
             body = request.get_json(silent=True) or {}
@@ -351,54 +389,6 @@ class SnsEmail:
             "<p>Your subscription to the topic below has been deactivated. You will no longer "
             f"receive notifications from this topic.</p><p>{html.escape(removed.topic_arn)}</p>",
         )
-
-
-def _email(sub: seams.SubscriptionView, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
-    sender_name = sub.topic_display_name or DEFAULT_SENDER_NAME
-    headers = {
-        "From": f"{sender_name} <{SENDER}>",
-        "To": sub.endpoint,
-        "Subject": subject,
-        "Date": format_datetime(dt.datetime.now(dt.UTC)),
-        "Message-ID": make_msgid(domain="email.amazonses.com"),
-    }
-    plain = (
-        _PLAIN_WORDS.fullmatch(sender_name)
-        and _PLAIN_ADDRESS.fullmatch(sub.endpoint)
-        and _PLAIN_TEXT.fullmatch(subject)
-        and all(len(name) + 2 + len(value) <= _LINE for name, value in headers.items())
-    )
-    if plain:
-        # Values the header registry would give back unchanged (ASCII, nothing to quote,
-        # encode or fold) are stored as they are: parsing five headers into objects was most
-        # of an email's cost, and every order sends one. The file is the same.
-        for name, value in headers.items():
-            message.set_raw(name, value)
-        message.set_content(body)
-        return message
-    message["From"] = Address(sender_name, addr_spec=SENDER)
-    for name in ("To", "Subject", "Date", "Message-ID"):
-        message[name] = headers[name]
-    message.set_content(body)
-    return message
-
-
-# What `_email` may store without the header registry: words of RFC 5322 atext separated by
-# single spaces (a display name that needs no quotes), a dot-atom address, and printable
-# ASCII with no encoded word, on lines that need no folding.
-_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_WORDS = re.compile(rf"{_ATEXT}(?: {_ATEXT})*")
-_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@{_ATEXT}(?:\.{_ATEXT})*")
-_PLAIN_TEXT = re.compile(r"(?!.*=\?)[!-~](?:[!-~]| (?! ))*(?<! )")
-_LINE = email.policy.default.max_line_length
-
-
-def _recipients(message: EmailMessage) -> list[str]:
-    """The addresses of the message's To header (a plain one stored as is, see `_email`)."""
-    to = next(value for name, value in message.raw_items() if name == "To")
-    addresses = getattr(to, "addresses", None)
-    return [str(to)] if addresses is None else [a.addr_spec for a in addresses]
 
 
 def _json_text(document: dict[str, Any]) -> str:

@@ -35,10 +35,11 @@ class Delays:
     # LOCALCLOUD_SIMULATED_RECIPIENT: how long the simulated recipient takes to open the
     # confirmation email and follow its link (a person takes seconds at least).
     recipient_confirms_s: float
+    email_delivery_s: float  # SNS email: Publish (or Subscribe) answered, the email not there yet
 
 
 LEVELS: dict[str, Delays] = {
-    "off": Delays(0, 0, 0, 0, 0, 0, 0, 0, 0),
+    "off": Delays(0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
     "fast": Delays(
         function_pending_s=0.3,
         function_update_s=0.3,
@@ -49,6 +50,7 @@ LEVELS: dict[str, Delays] = {
         log_arrival_s=0.2,
         metric_arrival_s=0.2,
         recipient_confirms_s=0.5,
+        email_delivery_s=0.2,
     ),
     # What AWS typically shows (see docs/aws-fidelity.md for the sources).
     "aws": Delays(
@@ -61,6 +63,7 @@ LEVELS: dict[str, Delays] = {
         log_arrival_s=3.0,
         metric_arrival_s=30.0,
         recipient_confirms_s=5.0,
+        email_delivery_s=3.0,
     ),
 }
 

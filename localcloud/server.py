@@ -197,7 +197,8 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     ]
     app = LocalCloudApp(settings, routes=routes, first_requests=first_requests)
     gateway.services = app  # AWS integrations (Step Functions) call this same app in-process
-    return app, [runtime, execution_watcher, alarm_evaluator]
+    # Mail last: it writes what the others' last moments published.
+    return app, [runtime, execution_watcher, alarm_evaluator, sns_email]
 
 
 def serve(settings: Settings) -> None:

@@ -1,7 +1,10 @@
 """The local cloud's mailboxes, for notebooks: what SNS emailed, and its confirmation links.
 
 On the local cloud (AWS_ENDPOINT_URL set) every SNS email lands in a local mailbox, read here
-over the cloud's HTTP API. On real AWS the mail goes to real inboxes, so these helpers refuse.
+over the cloud's HTTP API. SNS delivers after Publish (and Subscribe) has answered, as on AWS,
+so a read first waits until the emails SNS had accepted are delivered: a notebook that
+publishes and then shows the inbox sees what it sent, as a person who looks a moment later
+would. On real AWS the mail goes to real inboxes, so these helpers refuse.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ def _endpoint() -> str:
 
 def _messages(address: str) -> list[dict[str, str]]:
     answer = requests.get(
-        f"{_endpoint()}/_localcloud/mail", params={"to": address}, timeout=TIMEOUT_S
+        f"{_endpoint()}/_localcloud/mail", params={"to": address, "wait": 1}, timeout=TIMEOUT_S
     )
     answer.raise_for_status()
     return answer.json()

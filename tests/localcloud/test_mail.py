@@ -1,19 +1,33 @@
-"""SNS email on the local cloud: confirmation flow, mailboxes, filter policies, formats."""
+"""SNS email on the local cloud: confirmation flow, mailboxes, filter policies, formats, and
+delivery after Publish has answered (in publication order, nothing lost when the server stops).
+
+SNS delivers after Publish answers, so these tests read a mailbox with `wait=1`: the local
+cloud answers once the emails it had accepted are written.
+"""
 
 from __future__ import annotations
 
 import json
 import mailbox
+import os
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from email import message_from_bytes
+from email.headerregistry import Address
+from email.message import EmailMessage
+from functools import partial
+from pathlib import Path
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from localcloud import realism
+from localcloud import mail_format, realism
+from localcloud.mail_delivery import DeliveryQueue
+from localcloud.maildir import MaildirWriter
 from tests.conftest import SIMULATED_RECIPIENT, LocalCloud, start_cloud
 from workbook import inboxes
 from workbook import mailbox as notebook_mailbox
@@ -25,8 +39,23 @@ def address(name: str) -> str:
     return f"{name}-{uuid.uuid4().hex[:8]}@example.com"
 
 
+def on_disk(cloud, to: str) -> list[bytes]:  # noqa: ANN001
+    """The files in the address's Maildir now, oldest first (without waiting for anything)."""
+    new = cloud.data_dir / "mail" / to / "new"
+    files = sorted(new.iterdir(), key=lambda f: maildir_time(f.name)) if new.is_dir() else []
+    return [f.read_bytes() for f in files]
+
+
+def maildir_time(name: str) -> tuple[int, int]:
+    seconds, micros = re.match(r"(\d+)\.M(\d+)P", name).groups()
+    return int(seconds), int(micros)
+
+
 def mail_of(cloud, to: str) -> list[dict[str, str]]:  # noqa: ANN001
-    answer = requests.get(f"{cloud.endpoint_url}/_localcloud/mail", params={"to": to}, timeout=5)
+    """The messages to `to`, once every email accepted before this call is written."""
+    answer = requests.get(
+        f"{cloud.endpoint_url}/_localcloud/mail", params={"to": to, "wait": 1}, timeout=10
+    )
     answer.raise_for_status()
     return answer.json()
 
@@ -250,6 +279,8 @@ def test_the_simulated_recipient_confirms_after_a_moment(recipient_cloud) -> Non
     publish_for(sns, topic, "A", "too early")
 
     wait_for(lambda: pending(sns, arn) == "false", seconds=10)
+    # The recipient opened the email: it was there (read from disk, not waited for).
+    assert len(on_disk(recipient_cloud, to)) == 1
     # Not at once: a person takes a moment to open the email (LOCALCLOUD_REALISM's figure).
     assert time.monotonic() - subscribed >= realism.delays().recipient_confirms_s * 0.8
     publish_for(sns, topic, "B", "for someone else")
@@ -319,3 +350,172 @@ def test_notebook_wait_for_confirmation_gives_up_with_what_to_do(sns, topic) -> 
     with pytest.raises(TimeoutError, match="LOCALCLOUD_SIMULATED_RECIPIENT=1"):
         inboxes.wait_for_confirmation(to, lambda: pending(sns, arn) == "true", timeout_s=2)
     assert time.monotonic() - started < 3  # it never sleeps past its deadline
+
+
+# ---------------------------------------------------------------- delivery after Publish
+
+
+def test_publish_answers_even_when_the_mailbox_cannot_be_written(cloud, sns, topic) -> None:  # noqa: ANN001
+    """Publish does not wait for the email: a mailbox that cannot be written fails the
+    delivery (in the server's log), not the Publish. Written in the Publish, as before, the
+    error would have been the Publish's answer (a 500)."""
+    to = address("blocked")
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=to)
+    notebook_confirm(cloud, topic)
+    mailbox_path = cloud.data_dir / "mail" / to
+    mail_of(cloud, to)  # the confirmation email is written...
+    blocked = mailbox_path.with_name(to + ".aside")
+    mailbox_path.rename(blocked)
+    mailbox_path.write_text("a file where the Maildir should be")  # ...and the next cannot be
+
+    assert sns.publish(TopicArn=topic, Message="lost", Subject="Blocked")["MessageId"]
+    assert mail_of(cloud, to) == []  # the file is no Maildir
+    log = (cloud.data_dir / "server.log").read_text()
+    assert f"SNS email: could not deliver the email 'Blocked' to {to}" in log
+
+    mailbox_path.unlink()  # one failure does not stop the deliveries after it
+    blocked.rename(mailbox_path)
+    sns.publish(TopicArn=topic, Message="delivered", Subject="Unblocked")
+    assert [m["subject"] for m in mail_of(cloud, to)][1:] == ["Unblocked"]
+
+
+def test_emails_arrive_in_publication_order(cloud, sns, topic) -> None:  # noqa: ANN001
+    first, second = address("first"), address("second")
+    for to in (first, second):
+        sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=to)
+    notebook_confirm(cloud, topic)
+    subjects = [f"Update {n:02d}" for n in range(30)]
+    for subject in subjects:
+        sns.publish(TopicArn=topic, Message=subject, Subject=subject)
+    for to in (first, second):
+        assert [m["subject"] for m in mail_of(cloud, to)][1:] == subjects
+        # The files' names carry the order too, for any Maildir reader.
+        files = on_disk(cloud, to)[1:]
+        assert [message_from_bytes(file)["Subject"] for file in files] == subjects
+
+
+def test_accepted_emails_are_written_when_the_server_stops(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """At LOCALCLOUD_REALISM=aws an email arrives 3 s after its Publish, so stopping the
+    server right after publishing finds them queued: they are written before it exits."""
+    run = start_cloud(tmp_path_factory, {"LOCALCLOUD_REALISM": "aws"})
+    stopping = next(run)
+    sns = stopping.client("sns")
+    topic = sns.create_topic(Name=f"shop-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    to = address("stopping")
+    sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=to)
+    notebook_confirm(stopping, topic)
+    subjects = [f"Order {n:02d}" for n in range(20)]
+    for subject in subjects:
+        sns.publish(TopicArn=topic, Message=subject, Subject=subject)
+    next(run, None)  # SIGTERM, and wait for the server to exit
+
+    box = mailbox.Maildir(stopping.data_dir / "mail" / to, create=False)
+    written = sorted(box.iteritems(), key=lambda item: maildir_time(item[0]))
+    assert [m["Subject"] for _, m in written] == [
+        "AWS Notification - Subscription Confirmation",
+        *subjects,
+    ]
+    assert "not yet written" not in (stopping.data_dir / "server.log").read_text()
+
+
+def test_a_delivery_runs_after_its_submit_returns_and_in_order() -> None:
+    """The queue behind Publish: submit returns while the delivery before it is still held
+    back, and deliveries run in the order they came."""
+    outbox = DeliveryQueue(delay_s=0)
+    outbox.start()
+    release, done = threading.Event(), []
+    outbox.submit(lambda: release.wait(10) and done.append("held"), "the held email")
+    for n in range(5):
+        outbox.submit(partial(done.append, n), f"email {n}")  # returns at once...
+    assert done == []  # ...and nothing ran while the first is held
+    release.set()
+    assert outbox.wait_until_written(timeout_s=10)
+    assert done == ["held", 0, 1, 2, 3, 4]
+    outbox.stop()
+
+
+def test_stopping_delivers_what_was_accepted_without_waiting_out_the_delay(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    outbox = DeliveryQueue(delay_s=3600)  # nothing would arrive within the test
+    outbox.start()
+    done: list[int] = []
+    for n in range(3):
+        outbox.submit(partial(done.append, n), f"email {n}")
+    outbox.submit(lambda: 1 / 0, "the broken email")
+    outbox.submit(partial(done.append, 3), "email 3")
+    assert done == []
+    outbox.stop(timeout_s=10)
+    assert done == [0, 1, 2, 3]  # all of them, the broken one logged, not lost silently
+    assert "SNS email: could not deliver the broken email" in caplog.text
+    assert "ZeroDivisionError" in caplog.text
+    outbox.submit(partial(done.append, 4), "email 4")  # accepted while stopping: at once
+    assert done == [0, 1, 2, 3, 4]
+
+
+# ---------------------------------------------------------------- the email's file
+
+
+DATE, MESSAGE_ID = "Tue, 01 Dec 2026 17:38:39 +0000", "<1.2.3@email.amazonses.com>"
+ORDER_BODY = (
+    "Thank you! Your order 5c0ffee0-03c9-4888-9e2b-ffa27465cd24 for 1 x headlight has been "
+    "placed.\n\n--\nIf you wish to stop receiving notifications from this topic, please click "
+    "or visit the link below to unsubscribe:\nhttp://127.0.0.1:4566/_localcloud/sns/?Action="
+    "Unsubscribe&SubscriptionArn=arn%3Aaws%3Asns%3Aus-east-1%3A123456789012%3Aorders\n"
+)
+EMAILS = {  # (topic display name, endpoint, subject, body)
+    "plain ASCII, short lines (7bit)": ("Shop", "ada@example.com", "Order update", "short"),
+    "an order email (quoted-printable)": ("Orders", "ada@example.com", "Placed", ORDER_BODY),
+    "over ten lines (quoted-printable)": ("Orders", "a@example.com", "Long", ORDER_BODY * 4),
+    "non-ASCII subject and body": ("Shop", "ada@example.com", "Bestätigung", "Grüße, Zoë"),
+    "non-ASCII long lines (base64)": ("Shop", "ada@example.com", "日本", "注文" * 60 + "\n" * 12),
+    "a display name in quotes": ("Shop, Inc.", "ada@example.com", "Order", ORDER_BODY),
+    "a name in the endpoint": ("Shop", "Ada Lovelace <ada@example.com>", "Order", "x"),
+    "a subject to fold": ("Shop", "ada@example.com", "A subject " + "long " * 20, "x"),
+    "an encoded word as text": ("Shop", "ada@example.com", "=?utf-8?q?encoded?=", "x"),
+    "line ends of every kind": ("Shop", "ada@example.com", "Ends", "a\r\nb\rc\n\n" + "=" * 90),
+    "no body": ("AWS Notifications", "ada@example.com", "AWS Notification Message", ""),
+}
+
+
+def written_by_the_email_package(
+    tmp_path: Path, name: str, to: str, subject: str, body: str
+) -> tuple[str, bytes]:
+    """What the local cloud wrote before: an EmailMessage added with `Maildir.add`."""
+    message = EmailMessage()
+    message["From"] = Address(name, addr_spec="no-reply@sns.amazonaws.com")
+    message["To"], message["Subject"] = to, subject
+    message["Date"], message["Message-ID"] = DATE, MESSAGE_ID
+    message.set_content(body)
+    folder = tmp_path / "email-package"
+    key = mailbox.Maildir(folder, create=True).add(message)
+    return key, (folder / "new" / key).read_bytes()
+
+
+@pytest.mark.parametrize("case", EMAILS)
+def test_an_email_is_the_file_the_email_package_wrote(tmp_path: Path, case: str) -> None:
+    name, to, subject, body = EMAILS[case]
+    rendered = mail_format.render(name, to, subject, body, date=DATE, message_id=MESSAGE_ID)
+    assert rendered.recipients == ["ada@example.com" if "<" in to else to]
+    key = MaildirWriter().add(tmp_path / "ours", rendered.data)
+    their_key, theirs = written_by_the_email_package(tmp_path, name, to, subject, body)
+    assert (tmp_path / "ours" / "new" / key).read_bytes() == theirs
+    # The same name scheme: "<seconds>.M<microseconds>P<pid>Q<number>.<host>".
+    scheme = re.compile(rf"\d+\.M\d+P{os.getpid()}Q\d+\.[^/:]+")
+    assert scheme.fullmatch(key) and scheme.fullmatch(their_key)
+    assert {p.name for p in (tmp_path / "ours").iterdir()} == {"cur", "new", "tmp"}
+    assert not any((tmp_path / "ours" / "tmp").iterdir())
+
+
+def test_plain_emails_are_written_without_the_email_package(monkeypatch) -> None:  # noqa: ANN001
+    """Most of an email's cost was the email package parsing headers into objects and
+    folding them back into text; a plain email no longer builds an EmailMessage at all."""
+    built = []
+    monkeypatch.setattr(mail_format, "EmailMessage", lambda: built.append(1) or EmailMessage())
+    for case in ("plain ASCII, short lines (7bit)", "an order email (quoted-printable)"):
+        mail_format.render(*EMAILS[case], date=DATE, message_id=MESSAGE_ID)
+    assert built == []
+    mail_format.render(*EMAILS["non-ASCII subject and body"], date=DATE, message_id=MESSAGE_ID)
+    assert built == [1]

@@ -99,9 +99,10 @@ class DeployedStack:
         }
 
     def mail(self, address: str) -> list[dict[str, str]]:
-        """The messages SNS delivered to `address` (the local cloud's mailbox), oldest first."""
+        """The messages SNS delivered to `address` (the local cloud's mailbox), oldest first,
+        once the emails it had accepted are delivered (SNS delivers after Publish answers)."""
         answer = requests.get(
-            f"{self.endpoint_url}/_localcloud/mail", params={"to": address}, timeout=10
+            f"{self.endpoint_url}/_localcloud/mail", params={"to": address, "wait": 1}, timeout=10
         )
         answer.raise_for_status()
         return answer.json()
