@@ -21,6 +21,7 @@ from typing import Any
 from localcloud import iam, metrics, seams
 from localcloud.in_process import WsgiApp, WsgiHttpSession
 from localcloud.lambda_tasks import TaskLambdaClient
+from localcloud.sns_tasks import TaskSnsClient
 from localcloud.tracing import child_header, new_trace_header, trace_id
 
 log = logging.getLogger(__name__)
@@ -107,17 +108,20 @@ def task_trace_header(account_id: str, region: str, execution_arn: str) -> str |
 
 def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam.Guard) -> None:
     """Our additions to moto's ASL interpreter: traced Lambda tasks that invoke the runtime
-    directly (their role's permission checked by `guard`, the server's IAM guard), reused
-    clients for the other tasks that call `services` (the server's app) in this process, a
-    parsed program per definition, parsed JSONPaths, executions found by ARN and name without
-    a walk, and execution starts and ends told to `watcher` (and to StartSyncExecution). The
-    server runs this before the first Step Functions request (importing the interpreter takes
-    over a second)."""
+    directly and SNS tasks that publish directly (their role's permission checked by `guard`,
+    the server's IAM guard), reused clients for the other tasks that call `services` (the
+    server's app) in this process, a parsed program per definition, parsed JSONPaths,
+    executions found by ARN and name without a walk, and execution starts and ends told to
+    `watcher` (and to StartSyncExecution). The server runs this before the first Step
+    Functions request (importing the interpreter takes over a second)."""
     seams.install_state_task_trace(task_trace_header)
     lambda_task_client = functools.partial(
         TaskLambdaClient, guard=guard, trace_header=seams.task_trace_header
     )
-    seams.install_task_client_cache(lambda_task_client, WsgiHttpSession(services))
+    sns_task_client = functools.partial(TaskSnsClient, guard=guard)
+    seams.install_task_client_cache(
+        lambda_task_client, WsgiHttpSession(services), sns_task_client=sns_task_client
+    )
     seams.install_program_cache()
     seams.install_json_path_cache()
     seams.install_execution_index()

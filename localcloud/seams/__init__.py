@@ -97,6 +97,7 @@ from localcloud.seams.sns import (
     sns_subscriptions,
     sns_unsubscribe,
 )
+from localcloud.seams.sns_api import SnsApiError, publish_as_api
 from localcloud.seams.stepfunctions import (
     ExecutionView,
     SfnClientError,
@@ -138,6 +139,7 @@ __all__ = [
     "RoleView",
     "SessionCredentials",
     "SfnClientError",
+    "SnsApiError",
     "SnsError",
     "SnsHooks",
     "SubscriptionView",
@@ -197,6 +199,7 @@ __all__ = [
     "moto_wsgi_app",
     "note_key_used",
     "on_apigateway_deployment",
+    "publish_as_api",
     "put_log_events",
     "put_metric_data",
     "rest_api_config",

@@ -225,6 +225,13 @@ _LAMBDA_TASKS_MODULE = (
 )
 
 
+# The module whose `boto_client_for` gives the interpreter's SNS tasks their client: it
+# calls nothing but `publish(**parameters)` on it and keeps the answer without its
+# ResponseMetadata; a failed call raises botocore's ClientError (read by `_from_error`).
+_SNS_TASKS_MODULE = (
+    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns"
+)
+
 # The modules of moto's interpreter that call services (each imported `boto_client_for`).
 _TASK_CLIENT_MODULES = (
     _LAMBDA_TASKS_MODULE,
@@ -235,30 +242,41 @@ _TASK_CLIENT_MODULES = (
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service."
     "state_task_service_events",
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sfn",
-    "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sns",
+    _SNS_TASKS_MODULE,
     "moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_sqs",
 )
 
 
 def install_task_client_cache(
-    lambda_task_client: Callable[[str, str | None], Any], http_session: Any = None
+    lambda_task_client: Callable[[str, str | None], Any],
+    http_session: Any = None,
+    sns_task_client: Callable[[str, str | None], Any] | None = None,
 ) -> None:
     """One client per region, service and credentials for the interpreter's tasks.
 
     moto's `boto_client_for` builds a new boto3 client for every task it runs (loading the
     service model each time); botocore clients are thread-safe, so one is reused. A Lambda
     task's client is `lambda_task_client(region, role_arn)` instead (an object with botocore's
-    `invoke(**parameters)`); the other services' are boto3 clients, and `http_session`, if
-    given, sends their requests instead of botocore's own (`send(request) -> AWSResponse`, as
-    the endpoint's `http_session`).
+    `invoke(**parameters)`), and an SNS task's `sns_task_client(region, role_arn)` if given
+    (with botocore's `publish(**parameters)`); the other services' are boto3 clients (an
+    aws-sdk task may call any action), and `http_session`, if given, sends their requests
+    instead of botocore's own (`send(request) -> AWSResponse`, as the endpoint's
+    `http_session`).
     """
     import importlib
 
-    def cached_of(model: Any, *, lambda_tasks: bool) -> Any:
+    # The client each service's own task module gets in place of a boto3 one.
+    direct = {_LAMBDA_TASKS_MODULE: ("lambda", lambda_task_client)}
+    if sns_task_client is not None:
+        direct[_SNS_TASKS_MODULE] = ("sns", sns_task_client)
+
+    def cached_of(model: Any, *, module: str) -> Any:
+        direct_service, direct_client = direct.get(module, (None, None))
+
         @functools.lru_cache(maxsize=256)
         def client_for(region: str, service: str, role_arn: str | None) -> Any:
-            if lambda_tasks and service == "lambda":
-                return lambda_task_client(region, role_arn)
+            if direct_client is not None and service == direct_service:
+                return direct_client(region, role_arn)
             credentials = None if role_arn is None else _Credentials(role_arn)
             client = model(region=region, service=service, state_credentials=credentials)
             if role_arn is not None and _role_credentials is not None:
@@ -273,11 +291,10 @@ def install_task_client_cache(
         return boto_client_for
 
     for name in _TASK_CLIENT_MODULES:
-        lambda_tasks = name == _LAMBDA_TASKS_MODULE
         replace(
             importlib.import_module(name),
             "boto_client_for",
-            functools.partial(cached_of, lambda_tasks=lambda_tasks),
+            functools.partial(cached_of, module=name),
         )
 
 

@@ -165,6 +165,94 @@ def test_lambda_tasks_get_our_client_where_moto_builds_a_boto3_one() -> None:
     assert isinstance(aws_sdk_tasks.boto_client_for("us-east-1", "lambda"), BaseClient)
 
 
+def test_sns_task_publish_seams_exist() -> None:
+    """What an SNS task's direct Publish (localcloud/sns_tasks.py, seams/sns_api.py) does
+    in place of moto's response class."""
+    from moto.core.exceptions import ServiceException
+    from moto.sns.exceptions import SNSInvalidParameter, SNSNotFoundError
+    from moto.sns.models import SNSBackend
+    from moto.sns.responses import SNSResponse
+    from moto.sns.utils import is_e164
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sns as sns_tasks,
+    )
+
+    # The interpreter's one call on an SNS task's client, and what it does with the answer.
+    evaluate = inspect.getsource(sns_tasks.StateTaskServiceSns._eval_service_task)
+    assert "getattr(sns_client, api_action)(**normalised_parameters)" in evaluate
+    assert 'response.pop("ResponseMetadata", None)' in evaluate
+    from_error = inspect.getsource(sns_tasks.StateTaskServiceSns._from_error)
+    for read in ('["Error"]["Code"]', '["Error"]["Message"]', '["HTTPStatusCode"]'):
+        assert read in from_error, read
+    # moto's response class reads the request so and calls the backend so.
+    respond = inspect.getsource(_moto(SNSResponse, "publish"))
+    assert "message_attributes = self._parse_message_attributes()" in respond
+    assert 'raise SNSInvalidParameter("Phone number does not meet the E164 format")' in respond
+    assert re.search(
+        r"elif target_arn is not None:\s+arn = target_arn\s+else:\s+arn = topic_arn", respond
+    )
+    call = (
+        r"self\.backend\.publish\(\s*message,\s*arn=arn,\s*phone_number=phone_number,\s*"
+        r"subject=subject,\s*message_attributes=message_attributes,\s*group_id=message_group_id,"
+        r"\s*deduplication_id=message_deduplication_id,\s*message_structure=message_structure,"
+    )
+    assert re.search(call, respond)
+    assert "except ValueError as err:\n            raise SNSInvalidParameter(str(err))" in respond
+    assert 'result = {"MessageId": message_id}' in respond
+    assert _parameters(SNSResponse, "_transform_message_attributes") == [
+        "self",
+        "message_attributes",
+    ]
+    # It converts attributes without reading the request (so one object serves every call).
+    converted = SNSResponse()._transform_message_attributes(
+        {"b": {"DataType": "Binary", "BinaryValue": b"hi"}}
+    )
+    assert converted == {"b": {"Type": "Binary", "Value": "aGk="}}
+    assert is_e164("+15555550100") and not is_e164("call me")
+    assert _parameters(SNSBackend, "publish") == [
+        "self",
+        "message",
+        "arn",
+        "phone_number",
+        "subject",
+        "message_attributes",
+        "group_id",
+        "deduplication_id",
+        "message_structure",
+    ]
+    # Its errors carry SNS's code and message.
+    assert issubclass(SNSNotFoundError, ServiceException)
+    assert issubclass(SNSInvalidParameter, ServiceException)
+    error = SNSInvalidParameter("bad")
+    assert (error.code, error.message) == ("InvalidParameter", "bad")
+
+
+def test_sns_tasks_get_our_client_where_moto_builds_a_boto3_one() -> None:
+    import functools
+
+    from botocore.client import BaseClient
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_aws_sdk as aws_sdk_tasks,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_sns as sns_tasks,
+    )
+
+    from localcloud import iam
+    from localcloud.lambda_tasks import TaskLambdaClient
+    from localcloud.sns_tasks import TaskSnsClient
+
+    seams.install_task_client_cache(
+        functools.partial(TaskLambdaClient, guard=iam.Guard(), trace_header=lambda: None),
+        sns_task_client=functools.partial(TaskSnsClient, guard=iam.Guard()),
+    )
+
+    assert isinstance(_moto(sns_tasks, "boto_client_for")("us-east-1", "sns"), BaseClient)
+    assert isinstance(sns_tasks.boto_client_for("us-east-1", "sns"), TaskSnsClient)
+    # An aws-sdk task may call any SNS action: it keeps a boto3 client.
+    assert isinstance(aws_sdk_tasks.boto_client_for("us-east-1", "sns"), BaseClient)
+
+
 def test_get_metric_data_seam_exists() -> None:
     from moto.cloudwatch.models import CloudWatchBackend
 
