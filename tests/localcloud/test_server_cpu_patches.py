@@ -7,6 +7,7 @@ Each is shown beside moto's own implementation (kept by `seams.patching.replace`
 from __future__ import annotations
 
 import json
+import logging
 import re
 from typing import Any
 
@@ -269,3 +270,40 @@ def test_a_decision_is_kept_per_policy_text_and_a_changed_policy_decides_again()
     assert policy.evaluate(deny, "dynamodb:GetItem", table) is policy.Decision.EXPLICIT_DENY
     assert policy.evaluate(allow, "dynamodb:PutItem", table) is policy.Decision.IMPLICIT_DENY
     assert policy.evaluate((), "dynamodb:GetItem", table) is policy.Decision.IMPLICIT_DENY
+
+
+# ---------------------------------------------------------------- request log lines
+
+
+class LineBuilt(Exception):
+    """Raised where werkzeug formats a request's log line."""
+
+
+@pytest.mark.parametrize("level", [logging.WARNING, logging.INFO])
+def test_a_request_line_is_built_only_when_it_is_logged(
+    monkeypatch: pytest.MonkeyPatch, level: int
+) -> None:
+    from werkzeug.serving import WSGIRequestHandler
+
+    from localcloud.request_handler import RawHeadersRequestHandler
+
+    def date_of_line(self: Any) -> str:
+        raise LineBuilt
+
+    monkeypatch.setattr(WSGIRequestHandler, "log_date_time_string", date_of_line)
+    handler = object.__new__(RawHeadersRequestHandler)
+    handler.command, handler.path, handler.request_version = "GET", "/", "HTTP/1.1"
+    handler.client_address = ("127.0.0.1", 1)
+    logger = logging.getLogger("werkzeug")
+    before = logger.level
+    logger.setLevel(level)  # (setLevel, not the attribute: the logger caches its decisions)
+    try:
+        with pytest.raises(LineBuilt):  # werkzeug's own: at any level
+            WSGIRequestHandler.log_request(handler, 200, 2)
+        if level == logging.INFO:
+            with pytest.raises(LineBuilt):
+                handler.log_request(200, 2)
+        else:
+            handler.log_request(200, 2)  # nothing built: the logger would drop it
+    finally:
+        logger.setLevel(before)
