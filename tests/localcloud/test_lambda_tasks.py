@@ -8,13 +8,12 @@ import functools
 import json
 import re
 import time
-import uuid
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.localcloud.functions import ROLE, deploy
 from tests.localcloud.polling import until
+from tests.localcloud.workflows import cause_pattern, unique, unless_refused
 
 ECHO = """
 def lambda_handler(event, context):
@@ -36,10 +35,6 @@ def one_task(parameters: dict, **task: object) -> str:
         states["Caught"] = {"Type": "Pass", "End": True}
     states["Call"].update(task, End=True)
     return json.dumps({"StartAt": "Call", "States": states})
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")
@@ -65,15 +60,6 @@ def run_sync(sfn, parameters: dict, execution_input: dict, **task: object) -> di
         name=unique("task"), definition=one_task(parameters, **task), roleArn=ROLE, type="EXPRESS"
     )["stateMachineArn"]
     return sfn.start_sync_execution(stateMachineArn=machine, input=json.dumps(execution_input))
-
-
-def cause_pattern(message: str, status: int, code: str) -> str:
-    """A Lambda error's cause as Step Functions writes it (the Lambda API's answer)."""
-    return (
-        re.escape(message)
-        + re.escape(f" (Service: AWSLambda; Status Code: {status}; Error Code: {code}; ")
-        + r"Request ID: [\w-]+; Proxy: null\)"
-    )
 
 
 def test_the_task_result_is_the_invoke_answer(sfn, echo) -> None:  # noqa: ANN001
@@ -120,7 +106,9 @@ def test_an_unknown_function_fails_the_task_as_lambda_answers(sfn) -> None:  # n
 
     assert done["status"] == "FAILED"
     assert done["error"] == "Lambda.ResourceNotFoundException"
-    pattern = cause_pattern(f"Function not found: {arn}", 404, "ResourceNotFoundException")
+    pattern = cause_pattern(
+        "AWSLambda", f"Function not found: {arn}", 404, "ResourceNotFoundException"
+    )
     assert re.fullmatch(pattern, done["cause"]), done["cause"]
 
 
@@ -147,7 +135,8 @@ def test_a_throttled_invoke_is_retried_then_caught(sfn, lam) -> None:  # noqa: A
     error = json.loads(described["output"])["error"]
     assert error["Error"] == name
     assert re.fullmatch(
-        cause_pattern("Rate Exceeded.", 429, "TooManyRequestsException"), error["Cause"]
+        cause_pattern("AWSLambda", "Rate Exceeded.", 429, "TooManyRequestsException"),
+        error["Cause"],
     )
     events = sfn.get_execution_history(executionArn=execution)["events"]
     assert [e["type"] for e in events].count("TaskFailed") == 2  # the attempt and its retry
@@ -186,7 +175,7 @@ def test_the_roles_permission_is_checked_on_the_qualified_function(cloud, sfn, e
             type="EXPRESS",
         )["stateMachineArn"]
 
-    machine = until(lambda: _unless_refused(create), seconds=20)
+    machine = until(lambda: unless_refused(create), seconds=20)
     run = functools.partial(sfn.start_sync_execution, stateMachineArn=machine)
     # A policy just put is in force a moment later.
     allowed = until(lambda: run(input='{"qualifier": "1"}')["status"] == "SUCCEEDED", seconds=20)
@@ -202,14 +191,5 @@ def test_the_roles_permission_is_checked_on_the_qualified_function(cloud, sfn, e
         f"authorized to perform: lambda:InvokeFunction on resource: {echo}:$LATEST because no "
         "identity-based policy allows the lambda:InvokeFunction action"
     )
-    pattern = cause_pattern(message, 403, "AccessDeniedException")
+    pattern = cause_pattern("AWSLambda", message, 403, "AccessDeniedException")
     assert re.fullmatch(pattern, denied["cause"]), denied["cause"]
-
-
-def _unless_refused(create) -> str | None:  # noqa: ANN001
-    try:
-        return create()
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "AccessDeniedException":
-            raise
-        return None

@@ -12,10 +12,10 @@ import uuid
 
 import pytest
 import requests
-from botocore.exceptions import ClientError
 
 from tests.localcloud.functions import ROLE
 from tests.localcloud.polling import until
+from tests.localcloud.workflows import cause_pattern, unique, unless_refused
 
 PUBLISH = "arn:aws:states:::sns:publish"
 ACCOUNT = "123456789012"
@@ -26,10 +26,6 @@ def one_task(parameters: dict) -> str:
     """A workflow of one SNS Publish task."""
     task = {"Type": "Task", "Resource": PUBLISH, "Parameters": parameters, "End": True}
     return json.dumps({"StartAt": "Publish", "States": {"Publish": task}})
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def address(name: str) -> str:
@@ -43,15 +39,6 @@ def mail_of(cloud, to: str) -> list[dict[str, str]]:  # noqa: ANN001
     )
     answer.raise_for_status()
     return answer.json()
-
-
-def cause_pattern(message: str, status: int, code: str) -> str:
-    """An SNS error's cause as Step Functions writes it (the SNS API's answer)."""
-    return (
-        re.escape(message)
-        + re.escape(f" (Service: AmazonSNS; Status Code: {status}; Error Code: {code}; ")
-        + r"Request ID: [\w-]+; Proxy: null\)"
-    )
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +168,7 @@ def test_an_invalid_attribute_fails_the_task_as_sns_answers(sfn, topic) -> None:
         "An error occurred (ParameterValueInvalid) when calling the Publish operation: "
         "Could not cast message attribute 'items' value to number."
     )
-    pattern = cause_pattern(message, 400, "InvalidParameter")
+    pattern = cause_pattern("AmazonSNS", message, 400, "InvalidParameter")
     assert re.fullmatch(pattern, done["cause"]), done["cause"]
 
 
@@ -192,7 +179,7 @@ def test_a_missing_topic_fails_the_task_as_sns_answers(sfn) -> None:  # noqa: AN
     assert done["status"] == "FAILED"
     assert done["error"] == "SNS.NotFoundException"
     # The Publish API's answer for an ARN it does not know (moto's message).
-    pattern = cause_pattern("Endpoint does not exist", 404, "NotFound")
+    pattern = cause_pattern("AmazonSNS", "Endpoint does not exist", 404, "NotFound")
     assert re.fullmatch(pattern, done["cause"]), done["cause"]
 
 
@@ -220,7 +207,7 @@ def test_the_roles_permission_is_checked_on_the_topic(cloud, sfn, sns, topic) ->
 
     # A new role is refused until it propagates, as on AWS.
     machine = until(
-        lambda: _unless_refused(lambda: machine_for(sfn, parameters, role["Role"]["Arn"])),
+        lambda: unless_refused(lambda: machine_for(sfn, parameters, role["Role"]["Arn"])),
         seconds=20,
     )
     run = functools.partial(run_sync, sfn, machine)
@@ -238,14 +225,5 @@ def test_the_roles_permission_is_checked_on_the_topic(cloud, sfn, sns, topic) ->
         f"authorized to perform: sns:Publish on resource: {other} because no "
         "identity-based policy allows the sns:Publish action"
     )
-    pattern = cause_pattern(message, 403, "AuthorizationError")
+    pattern = cause_pattern("AmazonSNS", message, 403, "AuthorizationError")
     assert re.fullmatch(pattern, denied["cause"]), denied["cause"]
-
-
-def _unless_refused(create) -> str | None:  # noqa: ANN001
-    try:
-        return create()
-    except ClientError as error:
-        if error.response["Error"]["Code"] != "AccessDeniedException":
-            raise
-        return None
