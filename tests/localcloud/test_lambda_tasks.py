@@ -13,7 +13,12 @@ import pytest
 
 from tests.localcloud.functions import ROLE, deploy
 from tests.localcloud.polling import until
-from tests.localcloud.workflows import cause_pattern, unique, unless_refused
+from tests.localcloud.workflows import (
+    cause_pattern,
+    state_machine_role,
+    unique,
+    unless_refused,
+)
 
 ECHO = """
 def lambda_handler(event, context):
@@ -145,33 +150,14 @@ def test_a_throttled_invoke_is_retried_then_caught(sfn, lam) -> None:  # noqa: A
 def test_the_roles_permission_is_checked_on_the_qualified_function(cloud, sfn, echo) -> None:  # noqa: ANN001
     iam = cloud.client("iam")
     role_name = unique("invoke-version-1")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))
-    only_version_1 = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "lambda:InvokeFunction", "Resource": f"{echo}:1"}
-        ],
-    }
-    iam.put_role_policy(
-        RoleName=role_name, PolicyName="v1", PolicyDocument=json.dumps(only_version_1)
-    )
+    role = state_machine_role(iam, role_name, "lambda:InvokeFunction", f"{echo}:1")
     definition = one_task({"FunctionName": echo, "Qualifier.$": "$.qualifier"})
 
     def create() -> str:  # a new role is refused until it propagates, as on AWS
         return sfn.create_state_machine(
             name=unique("as-role"),
             definition=definition,
-            roleArn=role["Role"]["Arn"],
+            roleArn=role,
             type="EXPRESS",
         )["stateMachineArn"]
 

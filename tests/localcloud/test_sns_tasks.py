@@ -15,7 +15,12 @@ import requests
 
 from tests.localcloud.functions import ROLE
 from tests.localcloud.polling import until
-from tests.localcloud.workflows import cause_pattern, unique, unless_refused
+from tests.localcloud.workflows import (
+    cause_pattern,
+    state_machine_role,
+    unique,
+    unless_refused,
+)
 
 PUBLISH = "arn:aws:states:::sns:publish"
 ACCOUNT = "123456789012"
@@ -187,27 +192,12 @@ def test_the_roles_permission_is_checked_on_the_topic(cloud, sfn, sns, topic) ->
     iam = cloud.client("iam")
     other = sns.create_topic(Name=unique("other-topic"))["TopicArn"]
     role_name = unique("publish-one-topic")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "states.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=json.dumps(trust))
-    only_topic = {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "sns:Publish", "Resource": topic}],
-    }
-    iam.put_role_policy(RoleName=role_name, PolicyName="one", PolicyDocument=json.dumps(only_topic))
+    role = state_machine_role(iam, role_name, "sns:Publish", topic)
     parameters = {"TopicArn.$": "$.topic", "Message": "m"}
 
     # A new role is refused until it propagates, as on AWS.
     machine = until(
-        lambda: unless_refused(lambda: machine_for(sfn, parameters, role["Role"]["Arn"])),
+        lambda: unless_refused(lambda: machine_for(sfn, parameters, role)),
         seconds=20,
     )
     run = functools.partial(run_sync, sfn, machine)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
@@ -11,6 +12,27 @@ from botocore.exceptions import ClientError
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def state_machine_role(iam, name: str, action: str, resource: str) -> str:  # noqa: ANN001
+    """A new role Step Functions may assume, allowed `action` on `resource` only; its ARN."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "states.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+    allowed = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+    }
+    iam.put_role_policy(RoleName=name, PolicyName="only", PolicyDocument=json.dumps(allowed))
+    return role["Role"]["Arn"]
 
 
 def unless_refused(create: Callable[[], str]) -> str | None:
