@@ -39,6 +39,15 @@ class LocalCloud:
             config=Config(inject_host_prefix=False, **config),
         )
 
+    def mail(self, to: str) -> list[dict[str, str]]:
+        """The messages SNS emailed to `to`, oldest first, once every email the cloud had
+        accepted before this call is written (SNS delivers after Publish answers)."""
+        answer = requests.get(
+            f"{self.endpoint_url}/_localcloud/mail", params={"to": to, "wait": 1}, timeout=10
+        )
+        answer.raise_for_status()
+        return answer.json()
+
     def env(self) -> dict[str, str]:
         """Environment for a subprocess (a notebook, a script) that should use this cloud."""
         return {

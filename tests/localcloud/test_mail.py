@@ -51,15 +51,6 @@ def maildir_time(name: str) -> tuple[int, int]:
     return int(seconds), int(micros)
 
 
-def mail_of(cloud, to: str) -> list[dict[str, str]]:  # noqa: ANN001
-    """The messages to `to`, once every email accepted before this call is written."""
-    answer = requests.get(
-        f"{cloud.endpoint_url}/_localcloud/mail", params={"to": to, "wait": 1}, timeout=10
-    )
-    answer.raise_for_status()
-    return answer.json()
-
-
 def wait_for(check: Callable[[], bool], seconds: float = 5) -> None:
     deadline = time.monotonic() + seconds
     while not check():
@@ -94,7 +85,7 @@ def test_confirmation_link_then_one_message_per_publish(cloud, sns, topic) -> No
     assert [s["SubscriptionArn"] for s in listed] == ["PendingConfirmation"]
 
     sns.publish(TopicArn=topic, Message="before confirmation")
-    (confirmation,) = mail_of(cloud, to)  # only the confirmation: nothing else before it
+    (confirmation,) = cloud.mail(to)  # only the confirmation: nothing else before it
     assert confirmation["subject"] == "AWS Notification - Subscription Confirmation"
     assert confirmation["from"] == "Shop <no-reply@sns.amazonaws.com>"
     assert topic in confirmation["body"]
@@ -106,7 +97,7 @@ def test_confirmation_link_then_one_message_per_publish(cloud, sns, topic) -> No
     assert attributes["Attributes"]["PendingConfirmation"] == "false"
 
     sns.publish(TopicArn=topic, Message="Your order shipped", Subject="Order update")
-    messages = mail_of(cloud, to)
+    messages = cloud.mail(to)
     assert [m["subject"] for m in messages] == [
         "AWS Notification - Subscription Confirmation",
         "Order update",
@@ -124,7 +115,7 @@ def test_confirmation_link_then_one_message_per_publish(cloud, sns, topic) -> No
     unsubscribe = re.search(r"http://\S+Action=Unsubscribe\S+", body).group(0)
     assert "Subscription removed!" in requests.get(unsubscribe, timeout=5).text
     sns.publish(TopicArn=topic, Message="after unsubscribing")
-    assert len(mail_of(cloud, to)) == 2
+    assert len(cloud.mail(to)) == 2
 
 
 def test_default_subject_and_pending_attribute(cloud, sns, topic) -> None:  # noqa: ANN001
@@ -134,10 +125,10 @@ def test_default_subject_and_pending_attribute(cloud, sns, topic) -> None:  # no
     ]
     attributes = sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
     assert attributes["PendingConfirmation"] == "true"
-    token = re.search(r"Token=(\w+)", mail_of(cloud, to)[0]["body"]).group(1)
+    token = re.search(r"Token=(\w+)", cloud.mail(to)[0]["body"]).group(1)
     assert sns.confirm_subscription(TopicArn=topic, Token=token)["SubscriptionArn"] == arn
     sns.publish(TopicArn=topic, Message="no subject given")
-    assert mail_of(cloud, to)[-1]["subject"] == "AWS Notification Message"
+    assert cloud.mail(to)[-1]["subject"] == "AWS Notification Message"
 
 
 def test_filter_policy_keeps_each_users_mail_private(cloud, sns, topic) -> None:  # noqa: ANN001
@@ -150,8 +141,8 @@ def test_filter_policy_keeps_each_users_mail_private(cloud, sns, topic) -> None:
             Attributes={"FilterPolicy": json.dumps({"userId": [user_id]})},
         )
     # A follows the link; B's confirmation goes through the API with the mailed token.
-    requests.get(LINK.search(mail_of(cloud, users["A"])[0]["body"]).group(0), timeout=5)
-    token = re.search(r"Token=(\w+)", mail_of(cloud, users["B"])[0]["body"]).group(1)
+    requests.get(LINK.search(cloud.mail(users["A"])[0]["body"]).group(0), timeout=5)
+    token = re.search(r"Token=(\w+)", cloud.mail(users["B"])[0]["body"]).group(1)
     sns.confirm_subscription(TopicArn=topic, Token=token)
 
     for user_id, text in [("A", "for A #1"), ("B", "for B only"), ("A", "for A #2")]:
@@ -162,7 +153,7 @@ def test_filter_policy_keeps_each_users_mail_private(cloud, sns, topic) -> None:
         )
     sns.publish(TopicArn=topic, Message="no userId: nobody")
 
-    bodies = {u: [m["body"] for m in mail_of(cloud, to)[1:]] for u, to in users.items()}
+    bodies = {u: [m["body"] for m in cloud.mail(to)[1:]] for u, to in users.items()}
     assert [b.split("\n")[0] for b in bodies["A"]] == ["for A #1", "for A #2"]
     assert [b.split("\n")[0] for b in bodies["B"]] == ["for B only"]
     assert not any("for B" in b for b in bodies["A"])
@@ -183,7 +174,7 @@ def test_filter_policy_on_message_body(cloud, sns, topic) -> None:  # noqa: ANN0
     notebook_confirm(cloud, topic)
     sns.publish(TopicArn=topic, Message=json.dumps({"status": "PLACED"}))
     sns.publish(TopicArn=topic, Message=json.dumps({"status": "SHIPPED"}))
-    (delivered,) = mail_of(cloud, to)[1:]
+    (delivered,) = cloud.mail(to)[1:]
     assert delivered["body"].startswith('{"status": "SHIPPED"}')
 
 
@@ -199,7 +190,7 @@ def test_email_json_gets_the_json_notification(cloud, sns, topic) -> None:  # no
     to_json, to_text = address("json"), address("text")
     sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint=to_json)
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=to_text)
-    confirmation = json.loads(mail_of(cloud, to_json)[0]["body"])
+    confirmation = json.loads(cloud.mail(to_json)[0]["body"])
     assert confirmation["Type"] == "SubscriptionConfirmation"
     assert confirmation["TopicArn"] == topic and confirmation["Token"]
     requests.get(confirmation["SubscribeURL"], timeout=5).raise_for_status()
@@ -209,7 +200,7 @@ def test_email_json_gets_the_json_notification(cloud, sns, topic) -> None:  # no
     message_id = sns.publish(
         TopicArn=topic, Message=json.dumps(per_protocol), MessageStructure="json", Subject="Hi"
     )["MessageId"]
-    document = json.loads(mail_of(cloud, to_json)[-1]["body"])
+    document = json.loads(cloud.mail(to_json)[-1]["body"])
     assert document["Type"] == "Notification"
     assert document["MessageId"] == message_id
     assert document["TopicArn"] == topic
@@ -218,7 +209,7 @@ def test_email_json_gets_the_json_notification(cloud, sns, topic) -> None:  # no
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", document["Timestamp"])
     assert document["UnsubscribeURL"].startswith(f"{cloud.endpoint_url}/_localcloud/sns/")
     assert {"Signature", "SignatureVersion", "SigningCertURL"} <= document.keys()
-    assert mail_of(cloud, to_text)[-1]["body"].startswith("for people\n")
+    assert cloud.mail(to_text)[-1]["body"].startswith("for people\n")
 
 
 def test_sms_is_recorded_not_sent(cloud, sns, topic) -> None:  # noqa: ANN001
@@ -239,7 +230,7 @@ def test_notebook_helpers(cloud, sns, topic, monkeypatch) -> None:  # noqa: ANN0
     assert "Action=ConfirmSubscription" in link
     assert len(notebook_mailbox.confirm_pending_subscriptions(topic)) == 1
     sns.publish(TopicArn=topic, Message="hello learner", Subject="Welcome")
-    wait_for(lambda: len(mail_of(cloud, to)) == 2)
+    wait_for(lambda: len(cloud.mail(to)) == 2)
     frame = notebook_mailbox.inbox(to)
     assert list(frame.columns) == ["to", "subject", "body", "time"]
     assert list(frame["subject"]) == ["AWS Notification - Subscription Confirmation", "Welcome"]
@@ -285,10 +276,10 @@ def test_the_simulated_recipient_confirms_after_a_moment(recipient_cloud) -> Non
     assert time.monotonic() - subscribed >= realism.delays().recipient_confirms_s * 0.8
     publish_for(sns, topic, "B", "for someone else")
     publish_for(sns, topic, "A", "for A")
-    wait_for(lambda: len(mail_of(recipient_cloud, to)) == 2)
-    subjects = [m["subject"] for m in mail_of(recipient_cloud, to)]
+    wait_for(lambda: len(recipient_cloud.mail(to)) == 2)
+    subjects = [m["subject"] for m in recipient_cloud.mail(to)]
     assert subjects[0] == "AWS Notification - Subscription Confirmation"
-    assert mail_of(recipient_cloud, to)[1]["body"].startswith("for A\n")  # nothing else came
+    assert recipient_cloud.mail(to)[1]["body"].startswith("for A\n")  # nothing else came
 
 
 def test_without_the_simulated_recipient_a_subscription_stays_pending(cloud, sns, topic) -> None:  # noqa: ANN001
@@ -297,7 +288,7 @@ def test_without_the_simulated_recipient_a_subscription_stays_pending(cloud, sns
     time.sleep(realism.delays().recipient_confirms_s + 1)
     assert pending(sns, arn) == "true"
     publish_for(sns, topic, "A", "never delivered")
-    assert [m["subject"] for m in mail_of(cloud, to)] == [
+    assert [m["subject"] for m in cloud.mail(to)] == [
         "AWS Notification - Subscription Confirmation"
     ]
 
@@ -316,7 +307,7 @@ def test_a_pending_subscription_cannot_be_unsubscribed(cloud, sns, topic) -> Non
     )
     assert pending(sns, arn) == "true"  # still there
 
-    requests.get(LINK.search(mail_of(cloud, to)[0]["body"]).group(0), timeout=5)
+    requests.get(LINK.search(cloud.mail(to)[0]["body"]).group(0), timeout=5)
     sns.unsubscribe(SubscriptionArn=arn)
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
 
@@ -363,20 +354,20 @@ def test_publish_answers_even_when_the_mailbox_cannot_be_written(cloud, sns, top
     sns.subscribe(TopicArn=topic, Protocol="email", Endpoint=to)
     notebook_confirm(cloud, topic)
     mailbox_path = cloud.data_dir / "mail" / to
-    mail_of(cloud, to)  # the confirmation email is written...
+    cloud.mail(to)  # the confirmation email is written...
     blocked = mailbox_path.with_name(to + ".aside")
     mailbox_path.rename(blocked)
     mailbox_path.write_text("a file where the Maildir should be")  # ...and the next cannot be
 
     assert sns.publish(TopicArn=topic, Message="lost", Subject="Blocked")["MessageId"]
-    assert mail_of(cloud, to) == []  # the file is no Maildir
+    assert cloud.mail(to) == []  # the file is no Maildir
     log = (cloud.data_dir / "server.log").read_text()
     assert f"SNS email: could not deliver the email 'Blocked' to {to}" in log
 
     mailbox_path.unlink()  # one failure does not stop the deliveries after it
     blocked.rename(mailbox_path)
     sns.publish(TopicArn=topic, Message="delivered", Subject="Unblocked")
-    assert [m["subject"] for m in mail_of(cloud, to)][1:] == ["Unblocked"]
+    assert [m["subject"] for m in cloud.mail(to)][1:] == ["Unblocked"]
 
 
 def test_emails_arrive_in_publication_order(cloud, sns, topic) -> None:  # noqa: ANN001
@@ -388,7 +379,7 @@ def test_emails_arrive_in_publication_order(cloud, sns, topic) -> None:  # noqa:
     for subject in subjects:
         sns.publish(TopicArn=topic, Message=subject, Subject=subject)
     for to in (first, second):
-        assert [m["subject"] for m in mail_of(cloud, to)][1:] == subjects
+        assert [m["subject"] for m in cloud.mail(to)][1:] == subjects
         # The files' names carry the order too, for any Maildir reader.
         files = on_disk(cloud, to)[1:]
         assert [message_from_bytes(file)["Subject"] for file in files] == subjects

@@ -37,15 +37,6 @@ def address(name: str) -> str:
     return f"{unique(name)}@example.com"
 
 
-def mail_of(cloud, to: str) -> list[dict[str, str]]:  # noqa: ANN001
-    """The messages to `to`, once every email accepted before this call is written."""
-    answer = requests.get(
-        f"{cloud.endpoint_url}/_localcloud/mail", params={"to": to, "wait": 1}, timeout=10
-    )
-    answer.raise_for_status()
-    return answer.json()
-
-
 @pytest.fixture(scope="module")
 def sfn(cloud):  # noqa: ANN001, ANN201
     return cloud.client("stepfunctions")
@@ -94,7 +85,7 @@ def test_message_attributes_reach_each_subscriptions_filter_policy(cloud, sfn, s
                 "FilterPolicy": json.dumps({"userId": [user_id], "items": [{"numeric": [">", 1]}]})
             },
         )
-        requests.get(LINK.search(mail_of(cloud, to)[0]["body"]).group(0), timeout=5)
+        requests.get(LINK.search(cloud.mail(to)[0]["body"]).group(0), timeout=5)
     parameters = {
         "TopicArn": topic,
         "Subject.$": "$.subject",
@@ -115,7 +106,7 @@ def test_message_attributes_reach_each_subscriptions_filter_policy(cloud, sfn, s
         }
         assert run_sync(sfn, machine, execution_input)["status"] == "SUCCEEDED"
 
-    mail = {u: mail_of(cloud, to)[1:] for u, to in users.items()}
+    mail = {u: cloud.mail(to)[1:] for u, to in users.items()}
     assert [m["subject"] for m in mail["A"]] == ["Order a-1"]  # a-2 has 1 item: filtered out
     assert [m["subject"] for m in mail["B"]] == ["Order b-1"]
     assert json.loads(mail["B"][0]["body"].split("\n")[0]) == {"orderId": "b-1"}
@@ -126,7 +117,7 @@ def test_an_email_json_subscriber_gets_the_structured_message_and_attributes(
 ) -> None:  # noqa: ANN001
     to = address("task-json")
     sns.subscribe(TopicArn=topic, Protocol="email-json", Endpoint=to)
-    confirmation = json.loads(mail_of(cloud, to)[0]["body"])
+    confirmation = json.loads(cloud.mail(to)[0]["body"])
     requests.get(confirmation["SubscribeURL"], timeout=5).raise_for_status()
     parameters = {
         "TopicArn": topic,
@@ -141,7 +132,7 @@ def test_an_email_json_subscriber_gets_the_structured_message_and_attributes(
     done = run_sync(sfn, machine_for(sfn, parameters), {"token": "secret"})
 
     assert done["status"] == "SUCCEEDED", done
-    document = json.loads(mail_of(cloud, to)[-1]["body"])
+    document = json.loads(cloud.mail(to)[-1]["body"])
     assert document["MessageId"] == json.loads(done["output"])["MessageId"]
     assert document["Message"] == "for programs"
     assert document["MessageAttributes"] == {
