@@ -18,7 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from localcloud.lambda_runtime.launch import Launcher
 from localcloud.lambda_runtime.worker import FRAME
@@ -39,11 +39,19 @@ class WorkerSpec:
     launcher: Launcher
 
 
+class LogLine(NamedTuple):
+    """One event of the function's log, stamped when the runtime received it: Lambda stamps
+    each line as the function writes it, not when the invoke ends."""
+
+    timestamp_ms: int
+    message: str
+
+
 @dataclass
 class InvokeOutcome:
     ok: bool
     payload: str  # the JSON answer: the handler's result or Lambda's error object
-    log_lines: list[str]
+    log_lines: list[LogLine]
     duration_ms: float
     init_ms: float | None  # set on a cold start
     max_memory_mb: int
@@ -56,7 +64,7 @@ class WorkerDied(Exception):
     Carries Lambda's error type and the output the worker printed before it died.
     """
 
-    def __init__(self, error_type: str, message: str, output: list[str]) -> None:
+    def __init__(self, error_type: str, message: str, output: list[LogLine]) -> None:
         super().__init__(message)
         self.error_type = error_type
         self.output = output
@@ -78,9 +86,10 @@ class Worker:
     init_error: dict | None = None
     last_used: float = field(default_factory=time.monotonic)
     _buffer: bytes = b""
+    _received_ms: int = 0  # when the bytes in _buffer were read: its lines' timestamp
 
     @classmethod
-    def start(cls, spec: WorkerSpec, log_stream: str) -> tuple[Worker, list[str]]:
+    def start(cls, spec: WorkerSpec, log_stream: str) -> tuple[Worker, list[LogLine]]:
         """Start a worker and run its init phase; returns it with the init phase's output."""
         token = secrets.token_hex(8)
         launcher = spec.launcher
@@ -118,7 +127,9 @@ class Worker:
             worker.init_error = frame["error"]
         return worker, lines
 
-    def invoke(self, request: dict[str, Any], timeout_s: float) -> tuple[dict | None, list[str]]:
+    def invoke(
+        self, request: dict[str, Any], timeout_s: float
+    ) -> tuple[dict | None, list[LogLine]]:
         """Send one invoke; the worker's answer frame (None on timeout) and the output lines."""
         self.process.stdin.write(json.dumps(request).encode() + b"\n")
         self.process.stdin.flush()
@@ -126,25 +137,26 @@ class Worker:
         self.last_used = time.monotonic()
         return frame, lines
 
-    def _read_until_frame(self, deadline: float) -> tuple[list[str], dict | None]:
+    def _read_until_frame(self, deadline: float) -> tuple[list[LogLine], dict | None]:
         """Read log events until the worker's next answer frame, or until the deadline.
 
         Each output line is one event, as Lambda splits a function's stdout; a `log` frame is
         one event however many lines its message has (the runtime's own `[ERROR]` entry).
+        A line is stamped when the read that completed it returned.
         """
-        lines: list[str] = []
+        lines: list[LogLine] = []
         marker = f"{FRAME}{self.token} ".encode()
         fd = self.process.stdout.fileno()
         while True:
             while b"\n" in self._buffer:
                 raw, self._buffer = self._buffer.split(b"\n", 1)
                 if not raw.startswith(marker):
-                    lines.append(raw.decode(errors="replace"))
+                    lines.append(LogLine(self._received_ms, raw.decode(errors="replace")))
                     continue
                 frame = json.loads(raw[len(marker) :])
                 if frame["type"] != "log":
                     return lines, frame
-                lines.append(frame["message"])
+                lines.append(LogLine(self._received_ms, frame["message"]))
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return lines, None
@@ -156,12 +168,13 @@ class Worker:
                 status = self.process.wait()
                 self.kill()
                 if self._buffer:
-                    lines.append(self._buffer.decode(errors="replace"))
+                    lines.append(LogLine(self._received_ms, self._buffer.decode(errors="replace")))
                     self._buffer = b""
                 raise WorkerDied(
                     "Runtime.ExitError", f"Runtime exited with error: exit status {status}", lines
                 )
             self._buffer += chunk
+            self._received_ms = int(time.time() * 1000)
 
     def alive(self) -> bool:
         return self.process.poll() is None

@@ -26,6 +26,7 @@ from localcloud.lambda_runtime.launch import Launchers
 from localcloud.lambda_runtime.pool import (
     FunctionPool,
     InvokeOutcome,
+    LogLine,
     Worker,
     WorkerDied,
     WorkerSpec,
@@ -150,28 +151,29 @@ class LambdaRuntime:
         request_id = str(uuid.uuid4())
         version = function.version if qualifier in (None, "$LATEST") else str(qualifier)
         spec = self._worker_spec(function)
-        started_wall = time.time()
-        lines = [f"START RequestId: {request_id} Version: {version}"]
+        lines: list[LogLine] = []  # each stamped when written, as Lambda stamps them
 
         worker = pool.take_idle(spec.generation)
         stream = worker.log_stream if worker else _log_stream_name(version)
         init_ms = None
         died: WorkerDied | None = None
         if worker is None:
+            if spec.launcher.notice:
+                lines.append(LogLine(_now_ms(), spec.launcher.notice))
             try:
                 with self.starting:
                     worker, init_lines = Worker.start(spec, stream)
-                lines[:0] = init_lines  # init output precedes START, as in Lambda's logs
+                lines += init_lines  # init output precedes START, as in Lambda's logs
                 init_ms = worker.init_ms
             except WorkerDied as error:  # exited or hung during init
                 died = error
-                lines[:0] = error.output
-            if spec.launcher.notice:
-                lines.insert(0, spec.launcher.notice)
+                lines += error.output
 
         timeout_s = float(function.timeout)
         started = time.perf_counter()
         invoke_wall = time.time()  # the timeout counts from here: init has its own limit
+        start_line = f"START RequestId: {request_id} Version: {version}"
+        lines.append(LogLine(int(invoke_wall * 1000), start_line))
         timed_out = False
         frame, out = None, []
         if died is None and worker.init_error is not None:
@@ -196,14 +198,15 @@ class LambdaRuntime:
         lines.extend(out)
 
         if died is not None:
-            lines.append(f"{died.error_type}: {died}")
+            lines.append(LogLine(_now_ms(), f"{died.error_type}: {died}"))
             payload = json.dumps(died.payload(request_id))
             ok, memory = False, 0
         elif frame is None:
             timed_out = True
             message = f"Task timed out after {timeout_s:.2f} seconds"
-            stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-            lines.append(f"{stamp} {request_id} {message}")
+            now = dt.datetime.now(dt.UTC)
+            stamp = now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            lines.append(LogLine(int(now.timestamp() * 1000), f"{stamp} {request_id} {message}"))
             payload = json.dumps(
                 {
                     "errorType": "Sandbox.Timedout",
@@ -220,7 +223,7 @@ class LambdaRuntime:
             pool.give_back(worker, spec.generation)
 
         outcome = InvokeOutcome(ok, payload, lines, duration_ms, init_ms, memory, timed_out)
-        self._record(function, stream, request_id, started_wall, outcome, concurrent)
+        self._record(function, stream, request_id, outcome, concurrent)
         tail = _tail(outcome.log_lines)
         return InvokeResult(ok, payload.encode(), tail, version, request_id)
 
@@ -303,9 +306,7 @@ class LambdaRuntime:
             ),
         }
 
-    def _record(
-        self, function, stream, request_id, started_wall, outcome: InvokeOutcome, concurrent
-    ) -> None:
+    def _record(self, function, stream, request_id, outcome: InvokeOutcome, concurrent) -> None:
         """Write the invocation's log lines and the metrics Lambda publishes for it."""
         # Since August 1, 2025 an on-demand function's INIT phase is billed like its invoke
         # ("AWS Lambda standardizes billing for INIT phase"): a cold start bills both, rounded
@@ -320,17 +321,15 @@ class LambdaRuntime:
             report += f"Init Duration: {outcome.init_ms:.2f} ms\t"
         if outcome.timed_out:
             report += "Status: timeout"
-        outcome.log_lines += [f"END RequestId: {request_id}", report]
-        now_ms = int(time.time() * 1000)
-        start_ms = int(started_wall * 1000)
-        # Init output and START carry the start time; the rest, the end (events must be in order).
-        start_index = next(
-            i for i, line in enumerate(outcome.log_lines) if line.startswith("START")
-        )
-        events = [
-            {"timestamp": start_ms if i <= start_index else now_ms, "message": line}
-            for i, line in enumerate(outcome.log_lines)
+        now_ms = _now_ms()
+        outcome.log_lines += [
+            LogLine(now_ms, f"END RequestId: {request_id}"),
+            LogLine(now_ms, report),
         ]
+        events, latest = [], 0
+        for line in outcome.log_lines:
+            latest = max(latest, line.timestamp_ms)  # in order, should the wall clock step back
+            events.append({"timestamp": latest, "message": line.message})
         # Lambda writes the logs (and so their EMF metrics) as the function's execution role.
         if iam.role_may_write_logs(
             function.account_id, function.region, function.role, function.logs_group_name, stream
@@ -339,7 +338,7 @@ class LambdaRuntime:
                 function.account_id, function.region, function.logs_group_name, stream, events
             )
             for line in outcome.log_lines:
-                emf.publish(line, function.account_id, function.region)
+                emf.publish(line.message, function.account_id, function.region)
         self._put_metrics(
             function,
             {
@@ -388,6 +387,10 @@ def _log_stream_name(version: str) -> str:
     return f"{today}/[{version}]{uuid.uuid4().hex}"
 
 
-def _tail(lines: list[str]) -> str:
-    text = ("\n".join(lines) + "\n").encode()
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def _tail(lines: list[LogLine]) -> str:
+    text = ("\n".join(line.message for line in lines) + "\n").encode()
     return base64.b64encode(text[-TAIL_BYTES:]).decode()

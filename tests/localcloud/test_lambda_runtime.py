@@ -114,6 +114,24 @@ def test_log_tail_and_log_group_hold_start_end_report(lam, echo, cloud) -> None:
     assert "LogResult" not in lam.invoke(FunctionName=echo)  # only with LogType=Tail
 
 
+def test_each_log_line_is_stamped_when_the_function_writes_it(lam, echo, cloud) -> None:  # noqa: ANN001
+    before_ms = int(time.time() * 1000)
+    _, body = invoke(lam, echo, {"sleep": 0.5})  # prints "event ...", then sleeps
+    request_id = body["context"]["aws_request_id"]
+    logs = cloud.client("logs")
+
+    def invocation() -> dict[str, int] | None:  # each line's first word, with its timestamp
+        events = all_log_events(logs, logGroupName=f"/aws/lambda/{echo}", startTime=before_ms)
+        mine = [e for e in events if request_id in e["message"] or e["message"].startswith("event")]
+        stamps = {e["message"].split()[0]: e["timestamp"] for e in mine}
+        return stamps if "REPORT" in stamps else None
+
+    stamps = until(invocation)
+    assert stamps["START"] <= stamps["event"] <= stamps["END"] == stamps["REPORT"]
+    # Written before the handler slept, the line is not stamped with the invocation's end.
+    assert stamps["END"] - stamps["event"] >= 400
+
+
 def test_log_tail_is_the_last_4_kb(lam) -> None:  # noqa: ANN001
     name = deploy(lam, "def lambda_handler(e, c):\n    print('x' * 10000)\n")
     tail = base64.b64decode(lam.invoke(FunctionName=name, LogType="Tail")["LogResult"])

@@ -21,10 +21,13 @@ def folder(tmp_path: Path) -> Iterator[WorkerFolder]:
     folder.close()
 
 
-def start_worker(folder: WorkerFolder, generation: str) -> Worker:
+ECHO = "def lambda_handler(e, c):\n    return e\n"
+
+
+def start_worker(folder: WorkerFolder, generation: str, source: str = ECHO) -> Worker:
     code = folder.root / "code"
     code.mkdir(mode=0o755, exist_ok=True)
-    (code / "lambda_function.py").write_text("def lambda_handler(e, c):\n    return e\n")
+    (code / "lambda_function.py").write_text(source)
     (code / "lambda_function.py").chmod(0o644)
     environment = {
         "_HANDLER": "lambda_function.lambda_handler",
@@ -63,6 +66,16 @@ def test_a_worker_answers_over_its_frames(folder: WorkerFolder) -> None:
     frame, lines = worker.invoke(request, timeout_s=5)
     worker.kill()
     assert frame is not None and frame["ok"] and frame["payload"] == '{"n": 1}'
+
+
+def test_a_workers_lines_are_stamped_as_they_arrive(folder: WorkerFolder) -> None:
+    handler = "import time\ndef lambda_handler(e, c):\n    print('a')\n    time.sleep(0.3)\n"
+    worker = start_worker(folder, "g1", handler + "    print('b')\n")
+    request = {"requestId": "r1", "event": {}, "deadlineMs": 2**41, "invokedFunctionArn": "a"}
+    frame, lines = worker.invoke(request, timeout_s=5)
+    worker.kill()
+    assert frame is not None and [line.message for line in lines] == ["a", "b"]
+    assert lines[1].timestamp_ms - lines[0].timestamp_ms >= 250
 
 
 def test_a_busy_worker_of_a_deleted_function_stops_when_given_back(folder: WorkerFolder) -> None:
