@@ -12,6 +12,8 @@ import re
 import threading
 from collections.abc import Callable
 
+from localcloud import heap
+
 # SigV4's credential scope names the service: Credential=<key>/<date>/<region>/<service>/...
 _SCOPE = re.compile(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/")
 
@@ -41,3 +43,4 @@ class OnFirstRequest:
             if install is not None:
                 install()
                 del self._pending[service]  # only once it is in place
+                heap.settle()  # the modules just imported stay for good

@@ -19,7 +19,7 @@ from typing import Any
 
 from werkzeug.serving import run_simple
 
-from localcloud import iam, lifecycle, mail, metric_widget, realism, seams, unimplemented
+from localcloud import heap, iam, lifecycle, mail, metric_widget, realism, seams, unimplemented
 from localcloud.alarms import AlarmEvaluator
 from localcloud.apigateway import InvokeApp, is_invoke_path
 from localcloud.apigateway import control as apigateway_control
@@ -217,6 +217,7 @@ def serve(settings: Settings) -> None:
     except realism.RealismError as error:
         sys.exit(str(error))
     app, services = build(settings)
+    heap.settle()  # what start-up loaded stays loaded: no full collection walks it again
 
     def stop(signum: int, frame: Any) -> None:
         for service in services:

@@ -8,6 +8,7 @@ then through a real local cloud server, that the behaviour clients see is unchan
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import threading
 from collections.abc import Iterator
@@ -356,6 +357,24 @@ def test_a_services_patches_are_installed_once_before_its_first_request() -> Non
     assert installed == ["states"]
     assert seen_by_second == [["states"]]  # the second request waited for the installer
     assert service_of(signed_for("apigateway")) == "apigateway"
+
+
+def test_what_a_services_installer_loads_is_kept_out_of_full_collections() -> None:
+    class Model:  # stands for the modules and models a service's first request loads
+        pass
+
+    loaded: list[Model] = []
+
+    def collected() -> set[int]:  # what gc walks: generations 0-2, not the permanent one
+        return {id(thing) for thing in gc.get_objects()}
+
+    OnFirstRequest({"states": lambda: loaded.extend(Model() for _ in range(100))}).before(
+        signed_for("states")
+    )
+    assert len(loaded) == 100
+    assert not {id(model) for model in loaded} & collected()
+    made_later = Model()  # what requests make afterwards is collected as usual
+    assert id(made_later) in collected()
 
 
 # ---------------------------------------------------------------- through the local cloud
