@@ -60,13 +60,7 @@ class TaskLambdaClient:
         self.region = region
         self.guard = guard
         self.trace_header = trace_header
-        # The key of the role's session, which the guard knows the task by, and the account
-        # it calls in. A task run as no role calls as moto's default key: the administrator.
-        self.access_key_id: str | None = None
-        self.account_id = seams.ACCOUNT_ID
-        if role_arn is not None:
-            self.access_key_id = iam.task_credentials(role_arn)["aws_access_key_id"]
-            self.account_id = role_arn.split(":")[4]
+        self.access_key_id, self.account_id = iam.task_caller(role_arn)
 
     def invoke(self, **parameters: Any) -> dict[str, Any]:
         """Lambda's Invoke, with botocore's parameters and answer."""

@@ -39,13 +39,7 @@ class TaskSnsClient:
     def __init__(self, region: str, role_arn: str | None, *, guard: iam.Guard) -> None:
         self.region = region
         self.guard = guard
-        # The key of the role's session, which the guard knows the task by, and the account
-        # it calls in. A task run as no role calls as moto's default key: the administrator.
-        self.access_key_id: str | None = None
-        self.account_id = seams.ACCOUNT_ID
-        if role_arn is not None:
-            self.access_key_id = iam.task_credentials(role_arn)["aws_access_key_id"]
-            self.account_id = role_arn.split(":")[4]
+        self.access_key_id, self.account_id = iam.task_caller(role_arn)
 
     def publish(self, **parameters: Any) -> dict[str, Any]:
         """SNS's Publish, with botocore's parameters and answer."""

@@ -24,6 +24,7 @@ __all__ = [
     "function_credentials",
     "role_credentials",
     "role_may_write_logs",
+    "task_caller",
     "task_credentials",
 ]
 
@@ -54,6 +55,15 @@ def task_credentials(role_arn: str) -> dict[str, str]:
         "aws_secret_access_key": credentials.secret_access_key,
         "aws_session_token": credentials.session_token,
     }
+
+
+def task_caller(role_arn: str | None) -> tuple[str | None, str]:
+    """The key a state machine's task calls with (its role's session, which the guard knows
+    it by) and the account it calls in. A task run as no role calls with moto's default key,
+    None here: the administrator."""
+    if role_arn is None:
+        return None, seams.ACCOUNT_ID
+    return task_credentials(role_arn)["aws_access_key_id"], role_arn.split(":")[4]
 
 
 def role_may_write_logs(
