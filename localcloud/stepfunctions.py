@@ -110,10 +110,11 @@ def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam
     """Our additions to moto's ASL interpreter: traced Lambda tasks that invoke the runtime
     directly and SNS tasks that publish directly (their role's permission checked by `guard`,
     the server's IAM guard), reused clients for the other tasks that call `services` (the
-    server's app) in this process, a parsed program per definition, parsed JSONPaths,
-    executions found by ARN and name without a walk, and execution starts and ends told to
-    `watcher` (and to StartSyncExecution). The server runs this before the first Step
-    Functions request (importing the interpreter takes over a second)."""
+    server's app) in this process, a parsed program per definition, no thread for a wait that
+    cannot time out, parsed JSONPaths, executions found by ARN and name without a walk, and
+    execution starts and ends told to `watcher` (and to StartSyncExecution). The server runs
+    this before the first Step Functions request (importing the interpreter takes over a
+    second)."""
     seams.install_state_task_trace(task_trace_header)
     lambda_task_client = functools.partial(
         TaskLambdaClient, guard=guard, trace_header=seams.task_trace_header
@@ -123,6 +124,7 @@ def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam
         lambda_task_client, WsgiHttpSession(services), sns_task_client=sns_task_client
     )
     seams.install_program_cache()
+    seams.install_untimed_waits_inline()
     seams.install_json_path_cache()
     seams.install_execution_index()
     seams.install_execution_events(watcher.started, watcher.ended)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import threading
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -380,6 +381,67 @@ def _assign_heap_keys(program: Any) -> None:
             pending.extend(node)
         elif isinstance(node, dict):
             pending.extend(node.values())
+
+
+def install_untimed_waits_inline() -> None:
+    """Evaluate a program or a task state that declares no timeout on the thread that would
+    only have waited for it.
+
+    moto runs an execution's program on a new thread and joins it for the machine's
+    TimeoutSeconds, and every task state on another, waited for with the state's (99,999,999 s
+    when the ASL has none). Without a declared timeout the wait cannot end early, so each
+    thread only cost a start and two hand-overs: four per order. A declared TimeoutSeconds
+    (or TimeoutSecondsPath) keeps moto's thread, and with it the timeout.
+    """
+    from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+
+    def program_eval_of(model: Any) -> Any:
+        def eval(self: Any, env: Any) -> None:  # noqa: A001 - moto's name
+            if self.timeout_seconds is not None:
+                model(self, env)
+                return
+            env.next_state_name = self.start_at.start_at_name
+            try:
+                EvalComponent.eval(self, env)  # what moto's thread runs
+            except Exception:  # the thread printed it and died; the execution still ends
+                traceback.print_exc()
+
+        return eval
+
+    def evaluate_of(model: Any) -> Any:
+        def _evaluate_with_timeout(self: Any, env: Any) -> None:
+            _untimed.inline = self.timeout.is_default_value()
+            try:
+                model(self, env)
+            finally:
+                _untimed.inline = False
+
+        return _evaluate_with_timeout
+
+    replace(Program, "eval", program_eval_of)
+    replace(execute_state.ExecutionState, "_evaluate_with_timeout", evaluate_of)
+    # The only thread execute_state starts is the one _evaluate_with_timeout waits for.
+    replace(execute_state, "Thread", _inline_when_untimed)
+
+
+# Set on a thread while moto's `_evaluate_with_timeout` runs a state without a timeout.
+_untimed = threading.local()
+
+
+def _inline_when_untimed(model: type[threading.Thread]) -> type[threading.Thread]:
+    class TaskThread(model):  # type: ignore[valid-type, misc]
+        """A task state's thread, run where it is started when its state has no timeout."""
+
+        def start(self) -> None:
+            if getattr(_untimed, "inline", False):
+                _untimed.inline = False  # a state nested in this one decides for itself
+                self.run()
+            else:
+                super().start()
+
+    return TaskThread
 
 
 def install_json_path_cache() -> None:

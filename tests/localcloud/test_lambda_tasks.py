@@ -179,3 +179,23 @@ def test_the_roles_permission_is_checked_on_the_qualified_function(cloud, sfn, e
     )
     pattern = cause_pattern("AWSLambda", message, 403, "AccessDeniedException")
     assert re.fullmatch(pattern, denied["cause"]), denied["cause"]
+
+
+SLOW = """
+import time
+
+def lambda_handler(event, context):
+    time.sleep(event["sleep"])
+    return "done"
+"""
+
+
+def test_a_declared_timeout_still_ends_a_task_that_runs_longer(sfn, lam) -> None:  # noqa: ANN001
+    slow = deploy(lam, SLOW, Timeout=10)
+    call = {"FunctionName": slow, "Payload.$": "$"}
+
+    timed_out = run_sync(sfn, call, {"sleep": 3}, TimeoutSeconds=1)
+    assert timed_out["status"] == "FAILED", timed_out
+    assert timed_out["error"] == "States.Timeout"
+    # Without TimeoutSeconds the task waits for its function, as long as it takes.
+    assert run_sync(sfn, call, {"sleep": 1.5})["status"] == "SUCCEEDED"

@@ -11,7 +11,7 @@ import functools
 import gc
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
@@ -39,6 +39,7 @@ def patched() -> None:
     """Our patches in this test process too (installing again wraps moto's own code)."""
     seams.install_item_patches()
     seams.install_program_cache()
+    seams.install_untimed_waits_inline()
     seams.install_json_path_cache()
     seams.install_task_client_cache(
         functools.partial(TaskLambdaClient, guard=iam.Guard(), trace_header=lambda: None)
@@ -247,6 +248,81 @@ def test_moto_parses_the_definition_at_every_execution_and_we_once() -> None:
     assert moto_parse(worker) is not moto_parse(worker)
     ours = ExecutionWorker._get_evaluation_entrypoint
     assert ours(worker) is ours(worker)
+
+
+class _Frame:
+    """What moto's `_evaluate_with_timeout` and `Program.eval` use of an Environment."""
+
+    def __init__(self) -> None:
+        self.stack: list = []
+        self.states = SimpleNamespace(reset=lambda input_value: None, get_input=lambda: {})
+
+    def is_running(self) -> bool:
+        return True
+
+    def open_frame(self) -> _Frame:
+        return _Frame()
+
+    def close_frame(self, frame: _Frame) -> None:
+        pass
+
+    def set_ended(self) -> None:
+        pass
+
+
+def task_thread(evaluate: Callable, timeout_s: int | None) -> int:
+    """The thread a task state's work ran on, evaluated by `evaluate`."""
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+
+    ran_on: list[int] = []
+
+    def work(frame: _Frame) -> None:
+        ran_on.append(threading.get_ident())
+        frame.stack.append("result")
+
+    state = SimpleNamespace(  # a state without TimeoutSeconds gets moto's default, as parsed
+        timeout=TimeoutSeconds(timeout_s or TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS),
+        _eval_execution=work,
+        _is_language_query_jsonpath=lambda: True,
+        assign_decl=None,
+        result_selector=None,
+        result_path=None,
+    )
+    evaluate(state, _Frame())
+    return ran_on[0]
+
+
+def test_moto_runs_every_task_on_a_thread_and_we_only_one_with_a_timeout() -> None:
+    from moto.stepfunctions.parser.asl.component.state.exec.execute_state import ExecutionState
+
+    here = threading.get_ident()
+    moto_evaluate = original(ExecutionState, "_evaluate_with_timeout")
+    assert task_thread(moto_evaluate, None) != here
+    assert task_thread(ExecutionState._evaluate_with_timeout, None) == here
+    assert task_thread(ExecutionState._evaluate_with_timeout, 5) != here
+
+
+def test_moto_runs_every_program_on_a_thread_and_we_only_one_with_a_timeout() -> None:
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+
+    class OneStep(Program):
+        def __init__(self, timeout_s: int | None) -> None:  # none of a parsed program's parts
+            self.timeout_seconds = None if timeout_s is None else TimeoutSeconds(timeout_s)
+            self.start_at = SimpleNamespace(start_at_name="Start")
+            self.ran_on: list[int] = []
+
+        def _eval_body(self, env: _Frame) -> None:
+            self.ran_on.append(threading.get_ident())
+
+    def thread_of(evaluate: Callable, program: OneStep) -> int:
+        evaluate(program, _Frame())
+        return program.ran_on[0]
+
+    here = threading.get_ident()
+    assert thread_of(original(Program, "eval"), OneStep(None)) != here
+    assert thread_of(Program.eval, OneStep(None)) == here
+    assert thread_of(Program.eval, OneStep(5)) != here
 
 
 def test_moto_parses_a_json_path_at_every_use_and_we_once() -> None:
