@@ -488,6 +488,34 @@ def test_step_functions_scale_seams_exist() -> None:
     assert isinstance(TMP_THREADS, list)
 
 
+def test_untimed_wait_seams_exist() -> None:
+    """What `install_untimed_waits_inline` relies on: the two waits and the names they read."""
+    import threading
+
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.program.program import Program
+    from moto.stepfunctions.parser.asl.component.state.exec import execute_state
+
+    assert _parameters(Program, "eval") == ["self", "env"]
+    names = set(_moto(Program, "eval").__code__.co_names)
+    assert {"timeout_seconds", "start_at", "start_at_name", "Thread", "join"} <= names
+    state = execute_state.ExecutionState
+
+    def names_read(name: str) -> set[str]:
+        code = getattr(_moto(state, name), "__code__", None)
+        return set(code.co_names) if code else set()
+
+    assert _parameters(state, "_evaluate_with_timeout") == ["self", "env"]
+    assert {"timeout", "Thread", "wait"} <= names_read("_evaluate_with_timeout")
+    # The thread that wait starts is the only one the class starts (ours subclasses it).
+    assert {name for name in vars(state) if "Thread" in names_read(name)} == {
+        "_evaluate_with_timeout"
+    }
+    assert issubclass(execute_state.Thread, threading.Thread)
+    assert TimeoutSeconds(TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS).is_default_value()
+    assert not TimeoutSeconds(5).is_default_value()
+
+
 def test_iam_seams_exist() -> None:
     """What localcloud/seams/iam.py reads of moto's IAM and STS, and the two role lookups."""
     from moto.awslambda.exceptions import UnknownFunctionException
