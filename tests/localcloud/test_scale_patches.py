@@ -562,3 +562,25 @@ def test_sync_executions_answer_when_they_end_many_at_once(cloud) -> None:  # no
     assert [json.loads(a["output"]) for a in answers] == [
         {"n": n, "done": {"n": n}} for n in range(48)
     ]
+
+
+def test_branches_and_iterations_run_their_programs_to_the_end(cloud) -> None:  # noqa: ANN001
+    """Map iterations and Parallel branches are programs too, each on its own worker thread."""
+    sfn = cloud.client("stepfunctions")
+    same = {"StartAt": "Same", "States": {"Same": {"Type": "Pass", "End": True}}}
+    definition = {
+        "StartAt": "Each",
+        "States": {
+            "Each": {"Type": "Map", "ItemsPath": "$.items", "Iterator": same, "Next": "Both"},
+            "Both": {"Type": "Parallel", "Branches": [same, same], "End": True},
+        },
+    }
+    arn = sfn.create_state_machine(
+        name="scale-branches",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/test-lambda-role",
+        type="EXPRESS",
+    )["stateMachineArn"]
+    done = sfn.start_sync_execution(stateMachineArn=arn, input=json.dumps({"items": [1, 2, 3]}))
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"]) == [[1, 2, 3], [1, 2, 3]]
