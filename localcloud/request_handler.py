@@ -38,12 +38,16 @@ def _apigateway_quotas() -> throttling.RateQuotas | None:
     return throttling.apigateway_quotas()
 
 
+# Looked up once: `logging.getLogger` takes the logging module's lock at every call.
+_WERKZEUG_LOG = logging.getLogger("werkzeug")
+
+
 class RawHeadersRequestHandler(KeepAliveRequestHandler):
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         # werkzeug builds every request's line (the path decoded, a date formatted) before its
         # logger drops it: the server logs warnings only (server.py). 2-3% of the CPU an order
         # costs the server.
-        if logging.getLogger("werkzeug").isEnabledFor(logging.INFO):
+        if _WERKZEUG_LOG.isEnabledFor(logging.INFO):
             super().log_request(code, size)
 
     def make_environ(self) -> dict[str, Any]:
