@@ -10,6 +10,7 @@ when it is delivered.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import time
@@ -134,16 +135,26 @@ def _ms_text(value: float) -> str:
 # -- metrics ----------------------------------------------------------------------------------
 
 
-def next_second(every: int = 1) -> datetime:
-    """Wait for the start of the next whole `every` seconds (counted, as CloudWatch counts
-    periods, from the start of the minute), and return it. GetMetricData rounds a range's
-    start down to its period's boundary (the second for 1-second periods, the minute for 60
-    seconds or more): a range starting there, read with a period that divides `every`, takes
-    in nothing from before; with a longer period it also takes in the start of that period."""
+def next_second() -> datetime:
+    """Wait for the start of the next whole second, and return it. GetMetricData rounds a
+    range's start down to its period's boundary (the second for 1-second periods, the minute
+    for 60 seconds or more): a range starting on a whole second, read with 1-second periods,
+    takes in nothing from before."""
     now = datetime.now(UTC)
-    left = every - (now.second % every) - now.microsecond / 1e6
-    time.sleep(left)
-    return now.replace(microsecond=0) + timedelta(seconds=every - now.second % every)
+    time.sleep(1 - now.microsecond / 1e6)
+    return now.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def period_after(moment: datetime, period: int) -> datetime:
+    """Now, once the `period` seconds in progress (CloudWatch's periods: whole multiples of
+    `period` since the epoch, so whole minutes for 60) began after `moment`, waiting for the
+    next to begin if need be. A range read from it, rounded down to its period, takes in
+    nothing from `moment` or before."""
+    begins = (math.floor(moment.timestamp() / period) + 1) * period
+    left = begins - time.time()
+    if left > 0:
+        time.sleep(left)
+    return max(datetime.now(UTC), datetime.fromtimestamp(begins, UTC))
 
 
 def widget_queries(widget: Mapping[str, Any], period: int | None = None) -> list[dict[str, Any]]:

@@ -152,6 +152,22 @@ def test_next_second_is_a_whole_second_that_has_come() -> None:
     assert second.microsecond == 0 and started < second <= datetime.now(UTC)
 
 
+def test_period_after_waits_while_the_period_in_progress_holds_the_moment() -> None:
+    moment = datetime.now(UTC)
+    answer = monitoring.period_after(moment, 2)
+    begins = datetime.fromtimestamp((int(moment.timestamp()) // 2 + 1) * 2, UTC)
+    assert begins <= answer <= datetime.now(UTC)  # it waited for the next period to begin
+
+
+def test_period_after_does_not_wait_once_a_later_period_is_in_progress() -> None:
+    moment = datetime.now(UTC) - timedelta(seconds=25)
+    started = time.monotonic()
+    answer = monitoring.period_after(moment, 10)
+    assert time.monotonic() - started < 0.1
+    assert answer <= datetime.now(UTC)
+    assert answer.timestamp() // 10 > moment.timestamp() // 10
+
+
 def test_trace_ids_are_masked_for_nbval() -> None:
     patterns = get_sanitize_patterns((NOTEBOOKS_DIR / "sanitize.cfg").read_text())
 
