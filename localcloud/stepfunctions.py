@@ -126,6 +126,7 @@ def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam
     seams.install_program_cache()
     seams.install_untimed_waits_inline()
     seams.install_json_path_cache()
+    seams.install_definite_json_paths()
     seams.install_execution_index()
     seams.install_execution_events(watcher.started, watcher.ended)
     # A second CreateStateMachine of a name: idempotent only for the same machine, as on AWS.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from localcloud.completions import Completions
-from localcloud.seams.patching import replace
+from localcloud.seams.patching import original, replace
 
 
 @dataclass(frozen=True)
@@ -455,6 +455,52 @@ def install_json_path_cache() -> None:
 
     replace(json_path, "parse", cached_of)
     replace(result_path, "parse", cached_of)
+
+
+def install_definite_json_paths() -> None:
+    """A definite JSONPath (single names and single indexes only, as `$.orders[0].items`)
+    selects one node, and AWS answers that node: moto answers `[node]` whenever the node's
+    parent is an array element (its fix for getmoto/moto#7825 wraps such matches, meant for
+    `[*]`). Other paths (wildcards, slices, filters, deep scans, unions) are left to moto.
+
+    moto's interpreter binds `extract_json` by name in several modules (payload templates,
+    paths, intrinsic functions' arguments, Choice rules, the states' data), some through
+    `import *`: every loaded one is patched, and one loaded later binds the patched function.
+    """
+    import sys
+
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    def definite_of(model: Any) -> Any:
+        def extract_json(path: str, data: Any) -> Any:
+            expression = json_path.parse(path)
+            if not _is_definite(expression):
+                return model(path, data)
+            matches = expression.find(data)
+            if not matches:
+                raise json_path.NoSuchJsonPathError(json_path=path, data=data)
+            return matches[0].value
+
+        return extract_json
+
+    moto_function = original(json_path, "extract_json")
+    for name, module in list(sys.modules.items()):
+        bound = getattr(module, "extract_json", None) if name.startswith("moto.") else None
+        if bound is moto_function or getattr(bound, "localcloud_original", None) is moto_function:
+            replace(module, "extract_json", definite_of)
+
+
+def _is_definite(expression: Any) -> bool:
+    """Whether a parsed JSONPath can select at most one node (Jayway's `isDefinite`)."""
+    from jsonpath_ng.jsonpath import Child, Fields, Index, Root
+
+    if isinstance(expression, Child):
+        return _is_definite(expression.left) and _is_definite(expression.right)
+    if isinstance(expression, Fields):
+        return len(expression.fields) == 1
+    if isinstance(expression, Index):
+        return len(expression.indices) == 1
+    return isinstance(expression, Root)
 
 
 class IndexedExecutions(list):

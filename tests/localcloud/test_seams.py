@@ -488,6 +488,24 @@ def test_step_functions_scale_seams_exist() -> None:
     assert isinstance(TMP_THREADS, list)
 
 
+def test_definite_json_path_seams_exist() -> None:
+    """What `install_definite_json_paths` relies on: moto's function, its error, and the
+    shape of jsonpath_ng's parsed paths."""
+    from jsonpath_ng.jsonpath import Child, Fields, Index, Root
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    assert _parameters(json_path, "extract_json") == ["path", "data"]
+    assert list(inspect.signature(json_path.NoSuchJsonPathError).parameters) == [
+        "json_path",
+        "data",
+    ]
+    parsed = _moto(json_path, "parse")("$.a[0]")
+    assert isinstance(parsed, Child) and isinstance(parsed.right, Index)
+    assert isinstance(parsed.left, Child) and isinstance(parsed.left.left, Root)
+    assert parsed.left.right.fields == ("a",) and isinstance(parsed.left.right, Fields)
+    assert parsed.right.indices == (0,)
+
+
 def test_untimed_wait_seams_exist() -> None:
     """What `install_untimed_waits_inline` relies on: the two waits and the names they read."""
     import threading
