@@ -16,6 +16,7 @@ import pytest
 
 from localcloud import seams
 from localcloud.seams.patching import original
+from tests.localcloud.workflows import run_express
 
 ORDERS = {"orders": [{"id": "a", "items": [1, 2, 3]}]}
 
@@ -102,13 +103,7 @@ def test_a_workflow_gets_the_node_a_definite_path_selects(cloud) -> None:  # noq
             },
         },
     }
-    arn = sfn.create_state_machine(
-        name="json-paths",
-        definition=json.dumps(definition),
-        roleArn="arn:aws:iam::123456789012:role/test-lambda-role",
-        type="EXPRESS",
-    )["stateMachineArn"]
-    done = sfn.start_sync_execution(stateMachineArn=arn, input=json.dumps(ORDERS))
+    done = run_express(sfn, "json-paths", definition, ORDERS)
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["output"]) == {
         **ORDERS,

@@ -27,6 +27,7 @@ from localcloud.completions import Completions
 from localcloud.lambda_tasks import TaskLambdaClient
 from localcloud.on_demand import OnFirstRequest, service_of
 from localcloud.seams.patching import original
+from tests.localcloud.workflows import PASS_ONLY_ROLE, run_express
 
 ITEMS = 1_000
 
@@ -548,7 +549,7 @@ def test_sync_executions_answer_when_they_end_many_at_once(cloud) -> None:  # no
     arn = sfn.create_state_machine(
         name="scale-pass",
         definition=DEFINITION,
-        roleArn="arn:aws:iam::123456789012:role/test-lambda-role",
+        roleArn=PASS_ONLY_ROLE,
         type="EXPRESS",
     )["stateMachineArn"]
 
@@ -575,12 +576,6 @@ def test_branches_and_iterations_run_their_programs_to_the_end(cloud) -> None:  
             "Both": {"Type": "Parallel", "Branches": [same, same], "End": True},
         },
     }
-    arn = sfn.create_state_machine(
-        name="scale-branches",
-        definition=json.dumps(definition),
-        roleArn="arn:aws:iam::123456789012:role/test-lambda-role",
-        type="EXPRESS",
-    )["stateMachineArn"]
-    done = sfn.start_sync_execution(stateMachineArn=arn, input=json.dumps({"items": [1, 2, 3]}))
+    done = run_express(sfn, "scale-branches", definition, {"items": [1, 2, 3]})
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["output"]) == [[1, 2, 3], [1, 2, 3]]
