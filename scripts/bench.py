@@ -59,7 +59,7 @@ def lambda_handler(event, context):
 """
 TABLE = "bench-items"
 ROLE_NAME = "bench-lambda-role"
-PREFIX = "bench"  # the stack whose tables keep a few rows
+PREFIX = "bench"  # the stack whose tables keep a few hundred rows at most
 BIG_PREFIX = "benchbig"  # the stack whose tables grow to 10,000 rows each
 ITEM = "bench-item"  # the item every timed order buys
 # The use case's measurement on AWS: one order through the 5-transition workflow.
@@ -321,7 +321,7 @@ def scale_figures(
     """On the stack of `outputs`: GET /inventory and CheckInventory as the inventory grows to
     10,000 items, then POST /orders (`order`) once the inventory and the orders table hold
     10,000 rows each, in rounds taken in turn with orders on a stack whose tables keep a few
-    rows (`few_rows_order`)."""
+    hundred rows at most (`few_rows_order`)."""
     url = outputs["stageUrl"].rstrip("/")
     names = StackNames.for_prefix(outputs["prefix"])
     table = boto3.resource("dynamodb").Table(names.inventory_table)
