@@ -83,6 +83,8 @@ def test_every_moto_module_binding_extract_json_is_patched(json_path) -> None:  
 
 
 def test_a_workflow_gets_the_node_a_definite_path_selects(cloud) -> None:  # noqa: ANN001
+    """In a payload template and a Choice rule (each a module of moto's binding the function),
+    and as a Map's ItemsPath."""
     sfn = cloud.client("stepfunctions")
     same = {"StartAt": "Same", "States": {"Same": {"Type": "Pass", "End": True}}}
     definition = {
@@ -92,8 +94,14 @@ def test_a_workflow_gets_the_node_a_definite_path_selects(cloud) -> None:  # noq
                 "Type": "Pass",
                 "Parameters": {"first.$": "$.orders[0].id", "ids.$": "$.orders[*].id"},
                 "ResultPath": "$.picked",
-                "Next": "Each",
+                "Next": "IsFirstA",
             },
+            "IsFirstA": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.orders[0].id", "StringEquals": "a", "Next": "Each"}],
+                "Default": "NotA",
+            },
+            "NotA": {"Type": "Fail", "Error": "NotA"},
             "Each": {
                 "Type": "Map",
                 "ItemsPath": "$.orders[0].items",
