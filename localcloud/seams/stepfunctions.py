@@ -471,12 +471,15 @@ def install_definite_json_paths() -> None:
 
     from moto.stepfunctions.parser.asl.utils import json_path
 
+    @functools.lru_cache(maxsize=4096)
+    def definite(path: str) -> bool:  # decided once per path: it is read at every state
+        return _is_definite(json_path.parse(path))
+
     def definite_of(model: Any) -> Any:
         def extract_json(path: str, data: Any) -> Any:
-            expression = json_path.parse(path)
-            if not _is_definite(expression):
+            if not definite(path):
                 return model(path, data)
-            matches = expression.find(data)
+            matches = json_path.parse(path).find(data)
             if not matches:
                 raise json_path.NoSuchJsonPathError(json_path=path, data=data)
             return matches[0].value
