@@ -160,6 +160,7 @@ def build(settings: Settings) -> tuple[LocalCloudApp, list[Any]]:
     lifecycle.install()
     seams.install_task_credentials(iam.task_credentials)
     seams.install_item_patches()
+    seams.install_parsed_expressions()
     seams.install_dispatch_caches()
     seams.install_metric_data_hook(is_percentile, percentile_values, rounded_start)
     install_metric_statistics_start(rounded_start)  # StartTime rounded to the period

@@ -68,6 +68,7 @@ from localcloud.seams.dynamodb import (
     TableLifecycleHooks,
     TableRefusal,
     install_item_patches,
+    install_parsed_expressions,
     install_table_lifecycle,
 )
 from localcloud.seams.iam import (
@@ -169,6 +170,7 @@ __all__ = [
     "install_execution_index",
     "install_function_lifecycle",
     "install_item_patches",
+    "install_parsed_expressions",
     "install_json_path_cache",
     "install_account_settings",
     "install_invoke_qualifier",

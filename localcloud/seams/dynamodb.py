@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import threading
 import weakref
@@ -275,6 +276,67 @@ def _items_after(table: Any, order: SortedKeys, start: Any) -> Iterator[Any]:
             stored = stored.get(range_value)
         if stored is not None:
             yield stored
+
+
+# ---------------------------------------------------------------- Parsed expressions
+
+EXPRESSIONS_KEPT = 1024  # distinct expressions kept parsed (an app has a handful)
+
+
+def install_parsed_expressions() -> None:
+    """Each condition and update expression parsed once, not at every use.
+
+    moto parses a ConditionExpression at every use: a conditional update in a transaction is
+    parsed three times (the request's check of unused names and values, the transaction's
+    check, the update's own), and its UpdateExpression twice: about two fifths of a
+    two-action TransactWriteItems. A condition's parse depends only on its text, names and
+    values, so it is kept per those (values as canonical JSON: they are part of the parsed
+    conditions); an update expression's syntax tree only on its text (moto's validator works
+    on a deep copy of the tree it is given, so a kept tree is never changed). A parse that
+    fails is not kept: every use raises moto's error again.
+    """
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    replace(ConditionExpressionParser, "parse", _parse_condition_once)
+    replace(UpdateExpressionParser, "make", _make_update_once)
+
+
+def _parse_condition_once(model: Any) -> Any:
+    @functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
+    def parsed(expression: str | None, names: tuple | None, values: str) -> tuple:
+        from moto.dynamodb.comparisons import ConditionExpressionParser
+
+        # A parser of its own, on values decoded afresh: nothing a request owns is kept.
+        parser = ConditionExpressionParser(
+            expression, None if names is None else dict(names), json.loads(values)
+        )
+        condition = model(parser)
+        return condition, tuple(parser.expr_attr_names_found), tuple(parser.expr_attr_values_found)
+
+    def parse(self: Any) -> Any:
+        names = self.expression_attribute_names
+        try:
+            key = (
+                self.condition_expression,
+                None if names is None else tuple(sorted(names.items())),
+                json.dumps(self.expression_attribute_values, sort_keys=True),
+            )
+            hash(key)
+        except (TypeError, ValueError):  # values that are not JSON: parsed as moto does
+            return model(self)
+        condition, names_found, values_found = parsed(*key)
+        # What the request's check of unused names and values reads after a parse.
+        self.expr_attr_names_found.extend(names_found)
+        self.expr_attr_values_found.extend(values_found)
+        return condition
+
+    return parse
+
+
+def _make_update_once(model: Any) -> Any:
+    make_tree = functools.lru_cache(maxsize=EXPRESSIONS_KEPT)(model.__func__)
+    return classmethod(make_tree)  # moto's `make` is a classmethod: `cls` is in the key
 
 
 # ---------------------------------------------------------------- Table and index status

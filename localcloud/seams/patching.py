@@ -27,6 +27,8 @@ def replace(owner: Any, name: str, build: Callable[[Any], Any]) -> Any:
     model = original(owner, name)
     replacement = build(model)
     replacement.localcloud_original = model
+    if isinstance(replacement, classmethod):  # looked up through the bound method's function
+        replacement.__func__.localcloud_original = model
     setattr(owner, name, replacement)
     return replacement
 

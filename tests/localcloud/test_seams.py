@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from types import SimpleNamespace
 from typing import Any
 
 import moto
@@ -454,6 +455,34 @@ def test_dynamodb_item_patch_seams_exist() -> None:
     assert "self.items.append(" in inspect.getsource(StreamShard.add)
     item_source = inspect.getsource(Item.__init__)
     assert "self.hash_key" in item_source and "self.range_key" in item_source
+
+
+def test_dynamodb_expression_parse_seams_exist() -> None:
+    from moto.dynamodb.comparisons import ConditionExpressionParser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser
+
+    assert _parameters(ConditionExpressionParser, "__init__") == [
+        "self",
+        "condition_expression",
+        "expression_attribute_names",
+        "expression_attribute_values",
+    ]
+    assert _parameters(ConditionExpressionParser, "parse") == ["self"]
+    # What a kept parse gives each parser: the names and values it found, read by the request.
+    parser = ConditionExpressionParser("#a = :v", {"#a": "a"}, {":v": {"S": "x"}})
+    _moto(ConditionExpressionParser, "parse")(parser)
+    assert (parser.expr_attr_names_found, parser.expr_attr_values_found) == (["#a"], [":v"])
+    # `make` is a classmethod of the class moto calls it on, taking the expression alone.
+    assert isinstance(inspect.getattr_static(UpdateExpressionParser, "make"), classmethod)
+    assert _parameters(UpdateExpressionParser, "make") == ["expression_str"]
+    # Why a kept tree is safe: moto's validators work on a copy of the tree they are given.
+    from moto.dynamodb.parsing.validators import UpdateExpressionValidator
+
+    tree = _moto(UpdateExpressionParser, "make")("SET a = :v")
+    table = SimpleNamespace(table_key_attrs=["id"], attr=[], attribute_keys=["id"])
+    validator = UpdateExpressionValidator(tree, None, {":v": {"S": "x"}}, None, table)
+    assert validator.node_to_validate is not tree
+    assert type(validator.node_to_validate) is type(tree)
 
 
 def test_step_functions_scale_seams_exist() -> None:
