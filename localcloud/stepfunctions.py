@@ -111,10 +111,10 @@ def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam
     directly and SNS tasks that publish directly (their role's permission checked by `guard`,
     the server's IAM guard), reused clients for the other tasks that call `services` (the
     server's app) in this process, a parsed program per definition, no thread for a wait that
-    cannot time out, parsed JSONPaths, executions found by ARN and name without a walk, and
-    execution starts and ends told to `watcher` (and to StartSyncExecution). The server runs
-    this before the first Step Functions request (importing the interpreter takes over a
-    second)."""
+    cannot time out, parsed JSONPaths, a state's data copied as JSON, executions found by ARN
+    and name without a walk, and execution starts and ends told to `watcher` (and to
+    StartSyncExecution). The server runs this before the first Step Functions request
+    (importing the interpreter takes over a second)."""
     seams.install_state_task_trace(task_trace_header)
     lambda_task_client = functools.partial(
         TaskLambdaClient, guard=guard, trace_header=seams.task_trace_header
@@ -127,6 +127,7 @@ def install_interpreter(watcher: ExecutionWatcher, services: WsgiApp, guard: iam
     seams.install_untimed_waits_inline()
     seams.install_json_path_cache()
     seams.install_definite_json_paths()
+    seams.install_json_copies()
     seams.install_execution_index()
     seams.install_execution_events(watcher.started, watcher.ended)
     # A second CreateStateMachine of a name: idempotent only for the same machine, as on AWS.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import threading
@@ -504,6 +505,44 @@ def _is_definite(expression: Any) -> bool:
     if isinstance(expression, Index):
         return len(expression.indices) == 1
     return isinstance(expression, Root)
+
+
+JSON_ATOMS = (str, int, float, bool, type(None))
+
+
+def json_deepcopy(value: Any, memo: dict | None = None) -> Any:
+    """A deep copy of a JSON value (dicts, lists, strings, numbers, booleans, None), as
+    `copy.deepcopy` makes it but without its memo and per-object dispatch: about four times
+    faster on a state's data. Any other object within (a dict subclass, a datetime in an SDK
+    answer) is copied by `copy.deepcopy`. An object reached twice is copied twice: a JSON
+    document has no shared parts, and the copies serialize alike."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in JSON_ATOMS else json_deepcopy(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in JSON_ATOMS else json_deepcopy(v) for v in value]
+    if kind in JSON_ATOMS:
+        return value
+    return copy.deepcopy(value, memo)
+
+
+def install_json_copies() -> None:
+    """moto's interpreter deep-copies a state's data at every read of it (each JSONPath of
+    the state's input, the context object, a task's result, each state's input and output:
+    about 75 copies an execution of the order workflow, a fifth of its thread's CPU), with
+    `copy.deepcopy`. Its modules call `copy.deepcopy` through their `copy` binding: every
+    loaded one gets a `copy` whose `deepcopy` is `json_deepcopy`; one loaded later keeps
+    Python's, which answers alike."""
+    import sys
+    import types
+
+    def json_copy_module(model: Any) -> Any:
+        return types.SimpleNamespace(deepcopy=json_deepcopy, copy=model.copy)
+
+    for name, module in list(sys.modules.items()):
+        bound = getattr(module, "copy", None) if name.startswith("moto.stepfunctions.") else None
+        if bound is copy or getattr(bound, "localcloud_original", None) is copy:
+            replace(module, "copy", json_copy_module)
 
 
 class IndexedExecutions(list):

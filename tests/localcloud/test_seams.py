@@ -535,6 +535,20 @@ def test_definite_json_path_seams_exist() -> None:
     assert parsed.right.indices == (0,)
 
 
+def test_json_copy_seams_exist() -> None:
+    """What `install_json_copies` relies on: moto's interpreter copies a state's data with
+    `copy.deepcopy`, looked up through its modules' `copy` binding at each call."""
+    import copy
+
+    from moto.stepfunctions.parser.asl.component.common.string import string_expression
+    from moto.stepfunctions.parser.asl.eval import states
+
+    for module in (states, string_expression):
+        assert _moto(module, "copy") is copy, module.__name__
+    for code in (states.States._extract, string_expression.StringJsonPath._eval_body):
+        assert {"copy", "deepcopy"} <= set(code.__code__.co_names), code.__qualname__
+
+
 def test_untimed_wait_seams_exist() -> None:
     """What `install_untimed_waits_inline` relies on: the two waits and the names they read."""
     import threading
