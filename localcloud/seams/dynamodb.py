@@ -281,6 +281,7 @@ def _items_after(table: Any, order: SortedKeys, start: Any) -> Iterator[Any]:
 # ---------------------------------------------------------------- Parsed expressions
 
 EXPRESSIONS_KEPT = 1024  # distinct expressions kept parsed (an app has a handful)
+KEPT_VALUES_CHARACTERS = 4096  # a condition whose values are larger is parsed every time
 
 
 def install_parsed_expressions() -> None:
@@ -289,11 +290,12 @@ def install_parsed_expressions() -> None:
     moto parses a ConditionExpression at every use: a conditional update in a transaction is
     parsed three times (the request's check of unused names and values, the transaction's
     check, the update's own), and its UpdateExpression twice: about two fifths of a
-    two-action TransactWriteItems. A condition's parse depends only on its text, names and
-    values, so it is kept per those (values as canonical JSON: they are part of the parsed
-    conditions); an update expression's syntax tree only on its text (moto's validator works
-    on a deep copy of the tree it is given, so a kept tree is never changed). A parse that
-    fails is not kept: every use raises moto's error again.
+    two-action TransactWriteItems. A condition's parse depends only on its text and the
+    names and values the text refers to, so it is kept per those (the values as JSON: they
+    are part of the parsed condition; a condition with large values is not kept); an update
+    expression's syntax tree only on its text (moto's validator works on a deep copy of the
+    tree it is given, so a kept tree is never changed). A parse that fails is not kept:
+    every use raises moto's error again.
     """
     from moto.dynamodb.comparisons import ConditionExpressionParser
     from moto.dynamodb.parsing.expressions import UpdateExpressionParser
@@ -304,7 +306,7 @@ def install_parsed_expressions() -> None:
 
 def _parse_condition_once(model: Any) -> Any:
     @functools.lru_cache(maxsize=EXPRESSIONS_KEPT)
-    def parsed(expression: str | None, names: tuple | None, values: str) -> tuple:
+    def parsed(expression: str, names: tuple | None, values: str) -> tuple:
         from moto.dynamodb.comparisons import ConditionExpressionParser
 
         # A parser of its own, on values decoded afresh: nothing a request owns is kept.
@@ -315,15 +317,19 @@ def _parse_condition_once(model: Any) -> Any:
         return condition, tuple(parser.expr_attr_names_found), tuple(parser.expr_attr_values_found)
 
     def parse(self: Any) -> Any:
-        names = self.expression_attribute_names
+        expression = self.condition_expression
+        if not isinstance(expression, str) or not expression:  # none: moto's answer is cheap
+            return model(self)
+        # Only the names and values the text can refer to (an update's own are not part of
+        # the condition), in the request's order: moto takes an AttributeValue's first key.
+        names = _named_in(expression, self.expression_attribute_names)
         try:
-            key = (
-                self.condition_expression,
-                None if names is None else tuple(sorted(names.items())),
-                json.dumps(self.expression_attribute_values, sort_keys=True),
-            )
+            values = json.dumps(_named_in(expression, self.expression_attribute_values))
+            key = (expression, None if names is None else tuple(names.items()), values)
             hash(key)
         except (TypeError, ValueError):  # values that are not JSON: parsed as moto does
+            return model(self)
+        if len(values) > KEPT_VALUES_CHARACTERS:  # a large document is not kept
             return model(self)
         condition, names_found, values_found = parsed(*key)
         # What the request's check of unused names and values reads after a parse.
@@ -334,9 +340,23 @@ def _parse_condition_once(model: Any) -> Any:
     return parse
 
 
+def _named_in(expression: str, mapping: dict | None) -> dict | None:
+    """The entries of ExpressionAttributeNames or Values an expression can refer to: those
+    whose placeholder its text contains (a superset of those it uses)."""
+    if not isinstance(mapping, dict):
+        return mapping
+    return {placeholder: v for placeholder, v in mapping.items() if placeholder in expression}
+
+
 def _make_update_once(model: Any) -> Any:
     make_tree = functools.lru_cache(maxsize=EXPRESSIONS_KEPT)(model.__func__)
-    return classmethod(make_tree)  # moto's `make` is a classmethod: `cls` is in the key
+
+    def make(cls: type, expression_str: Any) -> Any:
+        if not isinstance(expression_str, str):  # unhashable: moto's own error
+            return model.__func__(cls, expression_str)
+        return make_tree(cls, expression_str)
+
+    return classmethod(make)  # moto's `make` is a classmethod: `cls` is in the key
 
 
 # ---------------------------------------------------------------- Table and index status

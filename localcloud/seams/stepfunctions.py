@@ -514,8 +514,11 @@ def json_deepcopy(value: Any, memo: dict | None = None) -> Any:
     """A deep copy of a JSON value (dicts, lists, strings, numbers, booleans, None), as
     `copy.deepcopy` makes it but without its memo and per-object dispatch: about four times
     faster on a state's data. Any other object within (a dict subclass, a datetime in an SDK
-    answer) is copied by `copy.deepcopy`. An object reached twice is copied twice: a JSON
+    answer) is copied by `copy.deepcopy`, and so is anything a caller passes a memo with
+    (parts it shares on purpose). Otherwise an object reached twice is copied twice: a JSON
     document has no shared parts, and the copies serialize alike."""
+    if memo is not None:  # a caller that shares parts on purpose: Python's copy
+        return copy.deepcopy(value, memo)
     kind = type(value)
     if kind is dict:
         return {k: v if type(v) in JSON_ATOMS else json_deepcopy(v) for k, v in value.items()}
@@ -526,6 +529,18 @@ def json_deepcopy(value: Any, memo: dict | None = None) -> Any:
     return copy.deepcopy(value, memo)
 
 
+class JsonCopyModule:
+    """Python's `copy` module, but for its `deepcopy`: `json_deepcopy`."""
+
+    deepcopy = staticmethod(json_deepcopy)
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+
 def install_json_copies() -> None:
     """moto's interpreter deep-copies a state's data at every read of it (each JSONPath of
     the state's input, the context object, a task's result, each state's input and output:
@@ -534,15 +549,11 @@ def install_json_copies() -> None:
     loaded one gets a `copy` whose `deepcopy` is `json_deepcopy`; one loaded later keeps
     Python's, which answers alike."""
     import sys
-    import types
-
-    def json_copy_module(model: Any) -> Any:
-        return types.SimpleNamespace(deepcopy=json_deepcopy, copy=model.copy)
 
     for name, module in list(sys.modules.items()):
         bound = getattr(module, "copy", None) if name.startswith("moto.stepfunctions.") else None
         if bound is copy or getattr(bound, "localcloud_original", None) is copy:
-            replace(module, "copy", json_copy_module)
+            replace(module, "copy", JsonCopyModule)
 
 
 class IndexedExecutions(list):

@@ -101,6 +101,18 @@ def test_other_objects_are_copied_by_deepcopy(deep_copies) -> None:  # noqa: ANN
     assert {id(v) for v in deep_copies} >= {id(when), id(value["pair"]), id(ordered)}
 
 
+def test_a_memo_keeps_what_its_caller_shares_as_python_s_copy_does() -> None:
+    """moto's one call with a memo (a state machine copied without its executions)."""
+    kept = {"backend": "the same"}
+    value = {"kept": kept, "copied": [1]}
+    copied = json_deepcopy(value, {id(kept): kept})
+    assert copied["kept"] is kept and copied["copied"] is not value["copied"]
+
+
+def test_the_copy_module_moto_s_interpreter_gets_answers_every_name_of_python_s(states) -> None:  # noqa: ANN001
+    assert states.copy.copy is copy.copy and states.copy.Error is copy.Error
+
+
 def test_a_workflow_s_copies_of_one_value_stay_apart(cloud) -> None:  # noqa: ANN001
     """One value read twice into a state's output, then one of the two changed: the other
     is not (each read is its own copy, as on AWS, where every state's data is a document)."""

@@ -175,7 +175,10 @@ def test_an_update_tree_that_does_not_parse_fails_at_every_use(tokenized: list[s
 
 @mock_aws
 def test_transactions_that_share_expressions_check_and_write_each_their_own() -> None:
-    """Through moto's DynamoDB API: CreateOrder's transaction, with other values each time."""
+    """Through moto's DynamoDB API: an order's transaction, with other values each time, where
+    a condition decided with an earlier request's values would let an order through. The
+    condition's own value (`:floor`) and name (`#id`) are used by nothing else in the request:
+    at the second request (a kept parse) the check for unused ones must still find them."""
     dynamodb = boto3.client("dynamodb", region_name="us-east-1")
     for name, key in (("inventory", "itemId"), ("orders", "orderId")):
         dynamodb.create_table(
@@ -185,7 +188,7 @@ def test_transactions_that_share_expressions_check_and_write_each_their_own() ->
             BillingMode="PAY_PER_REQUEST",
         )
     dynamodb.put_item(
-        TableName="inventory", Item={"itemId": {"S": "gasket"}, "quantity": {"N": "5"}}
+        TableName="inventory", Item={"itemId": {"S": "gasket"}, "quantity": {"N": "4"}}
     )
     update = "SET quantity = quantity - :q"
 
@@ -197,29 +200,36 @@ def test_transactions_that_share_expressions_check_and_write_each_their_own() ->
                         "TableName": "inventory",
                         "Key": {"itemId": {"S": "gasket"}},
                         "UpdateExpression": update,
-                        "ConditionExpression": "quantity >= :q",
-                        "ExpressionAttributeValues": {":q": {"N": str(quantity)}},
+                        "ConditionExpression": "quantity >= :floor",
+                        "ExpressionAttributeValues": {
+                            ":q": {"N": str(quantity)},
+                            ":floor": {"N": str(quantity)},
+                        },
                     }
                 },
                 {
                     "Put": {
                         "TableName": "orders",
                         "Item": {"orderId": {"S": order_id}},
-                        "ConditionExpression": "attribute_not_exists(orderId)",
+                        "ConditionExpression": "attribute_not_exists(#id)",
+                        "ExpressionAttributeNames": {"#id": "orderId"},
                     }
                 },
             ]
         )
 
-    order("o-1", 2)
-    order("o-2", 3)
-    for order_id, quantity in (("o-3", 1), ("o-1", 0)):  # out of stock; an order id again
-        with pytest.raises(ClientError, match="TransactionCanceledException"):
+    refused = []
+    for order_id, quantity in (("o-1", 1), ("o-2", 5), ("o-3", 3), ("o-4", 1), ("o-1", 0)):
+        try:
             order(order_id, quantity)
+        except ClientError as error:
+            assert error.response["Error"]["Code"] == "TransactionCanceledException"
+            refused.append(order_id)
+    assert refused == ["o-2", "o-4", "o-1"]  # 5 of 3 left; 1 of none left; o-1 again
     stock = dynamodb.get_item(TableName="inventory", Key={"itemId": {"S": "gasket"}})["Item"]
     assert stock["quantity"] == {"N": "0"}
     assert dynamodb.scan(TableName="orders")["Count"] == 2
-    # A value the expressions do not use is refused, at every request, as moto refuses it.
+    # A value no expression uses is refused, at every request, as moto refuses it.
     for _ in range(2):
         with pytest.raises(ClientError, match="unused in expressions: keys: {:unused}"):
             dynamodb.update_item(
@@ -227,8 +237,26 @@ def test_transactions_that_share_expressions_check_and_write_each_their_own() ->
                 Key={"itemId": {"S": "gasket"}},
                 UpdateExpression=update,
                 ConditionExpression="quantity >= :q",
-                ExpressionAttributeValues={":q": {"N": "1"}, ":unused": {"N": "1"}},
+                ExpressionAttributeValues={":q": {"N": "0"}, ":unused": {"N": "1"}},
             )
+
+
+def test_a_condition_without_text_or_with_large_values_is_parsed_every_time(
+    lexed: list[str],
+) -> None:
+    big = {":doc": {"S": "x" * 5000}}
+    text = f"{next(fresh)} <> :doc"
+    for _ in range(2):
+        assert our_parse(text, None, big)[2] == [":doc"]
+    assert lexed == [text, text]
+    assert type(our_parse(None, None, big)[0]) is type(moto_parse(None, None, big)[0])
+
+
+def test_values_an_expression_does_not_name_are_not_part_of_its_key(lexed: list[str]) -> None:
+    text = f"{next(fresh)} = :v"
+    for n in range(3):  # an update's own values change at every request
+        our_parse(text, None, {":v": {"N": "1"}, ":other": {"S": f"document {n}"}})
+    assert lexed == [text]
 
 
 def test_a_kept_update_tree_is_not_changed_by_the_updates_it_serves() -> None:

@@ -473,7 +473,8 @@ def test_dynamodb_expression_parse_seams_exist() -> None:
     _moto(ConditionExpressionParser, "parse")(parser)
     assert (parser.expr_attr_names_found, parser.expr_attr_values_found) == (["#a"], [":v"])
     # `make` is a classmethod of the class moto calls it on, taking the expression alone.
-    assert isinstance(inspect.getattr_static(UpdateExpressionParser, "make"), classmethod)
+    moto_make = _moto(UpdateExpressionParser, "make")
+    assert inspect.ismethod(moto_make) and moto_make.__self__ is UpdateExpressionParser
     assert _parameters(UpdateExpressionParser, "make") == ["expression_str"]
     # Why a kept tree is safe: moto's validators work on a copy of the tree they are given.
     from moto.dynamodb.parsing.validators import UpdateExpressionValidator
