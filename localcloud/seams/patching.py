@@ -3,8 +3,9 @@
 `replace(owner, name, build)` keeps moto's own implementation on the replacement as
 `localcloud_original`, so installing again (a second server in one test process) wraps moto's
 code, never our own wrapper, and a test can still reach what moto does by itself.
-`add(owner, name, function)` gives moto a method it lacks (an action it does not implement),
-and refuses if moto has gained one by that name.
+`replace_bindings(package, name, target, build)` does it in every loaded module that binds a
+function or module by name. `add(owner, name, function)` gives moto a method it lacks (an
+action it does not implement), and refuses if moto has gained one by that name.
 """
 
 from __future__ import annotations
@@ -31,6 +32,21 @@ def replace(owner: Any, name: str, build: Callable[[Any], Any]) -> Any:
         replacement.__func__.localcloud_original = model
     setattr(owner, name, replacement)
     return replacement
+
+
+def replace_bindings(package: str, name: str, target: Any, build: Callable[[Any], Any]) -> None:
+    """`replace` `name` in every loaded module of `package` that binds `target` (moto's
+    object, or our replacement of it): for a function or module that moto's modules bind by
+    name (`from x import f`, `import *`, `import copy`), where patching its home misses them.
+    A module loaded later binds whatever its home holds then."""
+    import sys
+
+    for module_name, module in list(sys.modules.items()):
+        if module_name != package and not module_name.startswith(f"{package}."):
+            continue
+        bound = getattr(module, name, None)
+        if bound is target or getattr(bound, "localcloud_original", None) is target:
+            replace(module, name, build)
 
 
 def add(owner: Any, name: str, function: Callable[..., Any]) -> Any:

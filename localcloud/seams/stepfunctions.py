@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from localcloud.completions import Completions
-from localcloud.seams.patching import original, replace
+from localcloud.seams.patching import original, replace, replace_bindings
 
 
 @dataclass(frozen=True)
@@ -468,8 +468,6 @@ def install_definite_json_paths() -> None:
     paths, intrinsic functions' arguments, Choice rules, the states' data), some through
     `import *`: every loaded one is patched, and one loaded later binds the patched function.
     """
-    import sys
-
     from moto.stepfunctions.parser.asl.utils import json_path
 
     @functools.lru_cache(maxsize=4096)
@@ -488,10 +486,7 @@ def install_definite_json_paths() -> None:
         return extract_json
 
     moto_function = original(json_path, "extract_json")
-    for name, module in list(sys.modules.items()):
-        bound = getattr(module, "extract_json", None) if name.startswith("moto.") else None
-        if bound is moto_function or getattr(bound, "localcloud_original", None) is moto_function:
-            replace(module, "extract_json", definite_of)
+    replace_bindings("moto", "extract_json", moto_function, definite_of)
 
 
 def _is_definite(expression: Any) -> bool:
@@ -526,7 +521,7 @@ def json_deepcopy(value: Any, memo: dict | None = None) -> Any:
         return [v if type(v) in JSON_ATOMS else json_deepcopy(v) for v in value]
     if kind in JSON_ATOMS:
         return value
-    return copy.deepcopy(value, memo)
+    return copy.deepcopy(value)
 
 
 class JsonCopyModule:
@@ -548,12 +543,7 @@ def install_json_copies() -> None:
     `copy.deepcopy`. Its modules call `copy.deepcopy` through their `copy` binding: every
     loaded one gets a `copy` whose `deepcopy` is `json_deepcopy`; one loaded later keeps
     Python's, which answers alike."""
-    import sys
-
-    for name, module in list(sys.modules.items()):
-        bound = getattr(module, "copy", None) if name.startswith("moto.stepfunctions.") else None
-        if bound is copy or getattr(bound, "localcloud_original", None) is copy:
-            replace(module, "copy", JsonCopyModule)
+    replace_bindings("moto.stepfunctions", "copy", copy, JsonCopyModule)
 
 
 class IndexedExecutions(list):
